@@ -1,0 +1,17 @@
+# env.hcl: values of environment "dev" for ExampleOrg.
+# Rendered by platformctl from templates/env.hcl.j2 and platform.toml; do not edit.
+
+locals {
+  env                = "dev"
+  sandbox            = false
+  kubernetes_version = "1.35"
+  features = {
+    kiali          = true
+    prometheus     = true
+    gpu_operator   = true
+    fsx_lustre     = false
+    eks_addons     = true
+    access_entries = true
+    pod_identity   = true
+  }
+}

@@ -1,0 +1,52 @@
+# kubernetes.hcl: kubernetes and helm providers for units that run on cluster exampleorg-dev-eks.
+# Rendered by platformctl from templates/kubernetes.hcl.j2; do not edit.
+# In the sandbox they use the kubeconfig of the local control plane; on AWS they get a
+# short-lived token for the EKS cluster (no static credentials in files).
+
+locals {
+  k8s_env     = read_terragrunt_config(find_in_parent_folders("env.hcl")).locals
+  k8s_region  = read_terragrunt_config(find_in_parent_folders("region.hcl")).locals.region
+  kubeconfig  = get_env("PLATFORMCTL_KUBECONFIG", "")
+  cluster     = "exampleorg-dev-eks"
+}
+
+generate "kubernetes_providers" {
+  path      = "kubernetes_providers.tf"
+  if_exists = "overwrite_terragrunt"
+  contents  = <<-PROVIDERS
+  %{if local.k8s_env.sandbox~}
+    provider "kubernetes" {
+      config_path = "${local.kubeconfig}"
+    }
+    provider "helm" {
+      kubernetes = {
+        config_path = "${local.kubeconfig}"
+      }
+    }
+  %{else~}
+    data "aws_eks_cluster" "this" {
+      name = "${local.cluster}"
+    }
+    provider "kubernetes" {
+      host                   = data.aws_eks_cluster.this.endpoint
+      cluster_ca_certificate = base64decode(data.aws_eks_cluster.this.certificate_authority[0].data)
+      exec {
+        api_version = "client.authentication.k8s.io/v1beta1"
+        command     = "platformctl"
+        args        = ["eks-token", "--cluster", "${local.cluster}", "--region", "${local.k8s_region}"]
+      }
+    }
+    provider "helm" {
+      kubernetes = {
+        host                   = data.aws_eks_cluster.this.endpoint
+        cluster_ca_certificate = base64decode(data.aws_eks_cluster.this.certificate_authority[0].data)
+        exec = {
+          api_version = "client.authentication.k8s.io/v1beta1"
+          command     = "platformctl"
+          args        = ["eks-token", "--cluster", "${local.cluster}", "--region", "${local.k8s_region}"]
+        }
+      }
+    }
+  %{endif~}
+  PROVIDERS
+}

@@ -1,0 +1,64 @@
+# eks: cluster exampleorg-dev-eks with a CPU and a GPU managed node group.
+# Rendered by platformctl from templates/units/eks.hcl.j2; do not edit.
+
+include "root" {
+  path = find_in_parent_folders("root.hcl")
+}
+
+locals {
+  env = read_terragrunt_config(find_in_parent_folders("env.hcl")).locals
+}
+
+terraform {
+  source = "${get_terragrunt_dir()}/../../../../../modules//eks"
+}
+
+dependency "vpc" {
+  config_path = "../vpc"
+
+  # Mock outputs let a first plan run before the VPC exists; never used by apply.
+  mock_outputs = {
+    vpc_id             = "vpc-00000000000000000"
+    private_subnet_ids = ["subnet-00000000000000001", "subnet-00000000000000002", "subnet-00000000000000003"]
+    public_subnet_ids  = ["subnet-00000000000000004", "subnet-00000000000000005", "subnet-00000000000000006"]
+  }
+  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+}
+
+inputs = {
+  cluster_name       = "exampleorg-dev-eks"
+  kubernetes_version = local.env.kubernetes_version
+  vpc_id             = dependency.vpc.outputs.vpc_id
+  private_subnet_ids = dependency.vpc.outputs.private_subnet_ids
+  public_subnet_ids  = dependency.vpc.outputs.public_subnet_ids
+
+  enable_addons         = local.env.features.eks_addons
+  enable_access_entries = local.env.features.access_entries
+  enable_pod_identity   = local.env.features.pod_identity
+
+  node_groups = {
+    cpu = {
+      instance_types = ["t3.large"]
+      ami_type       = "AL2023_x86_64_STANDARD"
+      disk_size_gb   = 50
+      min_size       = 1
+      desired_size   = 2
+      max_size       = 4
+      labels         = { "platformctl.io/pool" = "cpu" }
+      taints = [
+      ]
+    }
+    gpu = {
+      instance_types = ["g4dn.xlarge"]
+      ami_type       = "AL2023_x86_64_NVIDIA"
+      disk_size_gb   = 100
+      min_size       = 0
+      desired_size   = 1
+      max_size       = 2
+      labels         = { "nvidia.com/gpu.present" = "true", "platformctl.io/pool" = "gpu" }
+      taints = [
+        { key = "nvidia.com/gpu", value = "true", effect = "NO_SCHEDULE" },
+      ]
+    }
+  }
+}

@@ -1,0 +1,55 @@
+# kubeflow: Training Operator, NVIDIA GPU operator and optional FSx for Lustre on exampleorg-dev-eks.
+# Rendered by platformctl from templates/units/kubeflow.hcl.j2; do not edit.
+
+include "root" {
+  path = find_in_parent_folders("root.hcl")
+}
+
+include "kubernetes" {
+  path = find_in_parent_folders("kubernetes.hcl")
+}
+
+locals {
+  env = read_terragrunt_config(find_in_parent_folders("env.hcl")).locals
+}
+
+terraform {
+  source = "${get_terragrunt_dir()}/../../../../../modules//kubeflow"
+}
+
+dependency "vpc" {
+  config_path = "../vpc"
+
+  mock_outputs = {
+    vpc_id             = "vpc-00000000000000000"
+    private_subnet_ids = ["subnet-00000000000000001", "subnet-00000000000000002", "subnet-00000000000000003"]
+  }
+  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+}
+
+dependency "eks" {
+  config_path = "../eks"
+
+  mock_outputs = {
+    cluster_name                       = "exampleorg-dev-eks"
+    cluster_endpoint                   = "https://mock.eks.invalid"
+    cluster_certificate_authority_data = "bW9jaw=="
+    node_security_group_id             = "sg-00000000000000000"
+  }
+  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+}
+
+# The mesh comes first so training pods join the ambient mesh from the start.
+dependency "mesh" {
+  config_path  = "../mesh"
+  skip_outputs = true
+}
+
+inputs = {
+  cluster_name           = dependency.eks.outputs.cluster_name
+  enable_gpu_operator    = local.env.features.gpu_operator
+  enable_fsx_lustre      = local.env.features.fsx_lustre
+  subnet_id              = dependency.vpc.outputs.private_subnet_ids[0]
+  node_security_group_id = dependency.eks.outputs.node_security_group_id
+  fsx_import_bucket      = "exampleorg-dev-training-data-us-east-1"
+}

@@ -1,0 +1,35 @@
+# mesh: Istio ambient (istiod, CNI, ztunnel, istio-ingress), Kiali and Prometheus on exampleorg-sandbox-eks.
+# Rendered by platformctl from templates/units/mesh.hcl.j2; do not edit.
+
+include "root" {
+  path = find_in_parent_folders("root.hcl")
+}
+
+include "kubernetes" {
+  path = find_in_parent_folders("kubernetes.hcl")
+}
+
+locals {
+  env = read_terragrunt_config(find_in_parent_folders("env.hcl")).locals
+}
+
+terraform {
+  source = "${get_terragrunt_dir()}/../../../../../modules//mesh"
+}
+
+dependency "eks" {
+  config_path = "../eks"
+
+  mock_outputs = {
+    cluster_name                       = "exampleorg-sandbox-eks"
+    cluster_endpoint                   = "https://mock.eks.invalid"
+    cluster_certificate_authority_data = "bW9jaw=="
+  }
+  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+}
+
+inputs = {
+  cluster_name      = dependency.eks.outputs.cluster_name
+  enable_kiali      = local.env.features.kiali
+  enable_prometheus = local.env.features.prometheus
+}

@@ -1,0 +1,61 @@
+"""platformctl doctor: is this workstation ready to run the platform?"""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from platformctl.cli import options
+from platformctl.cli.context import AppContext
+
+
+def doctor(
+    ctx: typer.Context,
+    as_json: bool = options.Json,
+    offline: bool = typer.Option(False, "--offline", help="Check tools only; skip AWS credentials and state buckets."),
+    org: str | None = options.Org,
+    env: str | None = options.Env,
+) -> None:
+    """Check every tool pinned in .tool-versions (wanted, found, where) and, unless
+    --offline, AWS credentials and the state bucket of each environment.
+
+    Exit 1 when a required tool is missing or has the wrong version.
+
+    Examples:
+
+      platformctl doctor --offline
+
+      platformctl doctor --org ExampleOrg --env sandbox --json
+    """
+    from rich.table import Table
+
+    from platformctl.doctor import DoctorReport, run_doctor
+
+    app: AppContext = ctx.obj
+    report = run_doctor(app.root)
+    if not offline:
+        from platformctl.preflight import aws_checks
+
+        report = DoctorReport(tools=report.tools, aws=aws_checks(app.root, org, env))
+    if as_json:
+        app.console.out(json.dumps(report.to_json(), indent=2), highlight=False)
+    else:
+        style = {"ok": "green", "mismatch": "red", "missing": "red", "error": "red", "warn": "yellow", "skipped": "dim"}
+        for title, rows in (("Tools", report.tools), ("AWS", report.aws)):
+            if not rows:
+                continue
+            table = Table(title=title, title_justify="left")
+            for col in ("check", "wanted", "found", "status", "where", "how to fix"):
+                table.add_column(col)
+            for c in rows:
+                status = f"[{style.get(c.status, 'white')}]{c.status}[/]" + ("" if c.required or c.status == "ok" else " (optional)")
+                table.add_row(c.name, c.wanted, c.found, status, c.where, c.fix)
+            app.console.print(table)
+        app.console.print("[green]Ready.[/]" if report.ok else "[red]Not ready:[/] fix the required checks above.")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("doctor")(doctor)

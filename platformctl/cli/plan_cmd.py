@@ -1,0 +1,9 @@
+"""Placeholder: commands of this module are not registered yet."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    del app

@@ -1,0 +1,58 @@
+"""platformctl render: write the Terragrunt live tree for an org."""
+
+from __future__ import annotations
+
+import typer
+
+from platformctl.cli import options
+from platformctl.cli.context import AppContext
+
+
+def render(
+    ctx: typer.Context,
+    org: str | None = options.Org,
+    env: str | None = options.Env,
+    check: bool = typer.Option(
+        False, "--check", help="Write nothing; exit 1 and print a diff if live/ is stale."
+    ),
+    dry_run: bool = options.DryRun,
+) -> None:
+    """Render live/<org>/… from templates/ and platform.toml.
+
+    Rendering is deterministic (twice gives identical bytes) and all-or-nothing: every
+    file is rendered and parse-checked before anything is written.
+
+    Examples:
+
+      platformctl render --org ExampleOrg
+
+      platformctl render --org ExampleOrg --env sandbox --check
+    """
+    from platformctl import render as engine
+    from platformctl.config import load_platform, resolve_org
+
+    app: AppContext = ctx.obj
+    the_org = resolve_org(org)
+    platform = load_platform(app.root)
+    engine.ensure_templates(app.root)
+    tree = engine.render_tree(app.root, platform, the_org, env)
+    if check or dry_run:
+        stale = engine.check_tree(app.root, tree, all_envs=env is None)
+        if stale.fresh:
+            app.console.print(f"live/{the_org.name} is up to date ({len(tree.files)} files).")
+            return
+        app.console.out(stale.diff, end="", highlight=False)
+        app.err.print(
+            f"[red]live/{the_org.name} is stale:[/] {len(stale.stale_files)} file(s) differ; "
+            f"run `platformctl render --org {the_org.display}`."
+        )
+        raise typer.Exit(1 if check else 0)
+    result = engine.write_tree(app.root, tree, all_envs=env is None)
+    app.console.print(
+        f"Rendered live/{the_org.name}: {len(result.written)} written, "
+        f"{len(result.unchanged)} unchanged, {len(result.removed)} removed."
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("render")(render)

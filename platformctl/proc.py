@@ -1,0 +1,231 @@
+"""The only module that starts processes.
+
+Short commands are captured (`run`), long ones stream line by line to a callback and a
+log file (`stream`), and services are started detached (`spawn`). A missing executable
+and a failing one take the same path: a ProcessError with command, code and output tail.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from platformctl.errors import Interrupted, ProcessError
+
+
+@dataclass(frozen=True)
+class Completed:
+    cmd: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def _environ(env: Mapping[str, str] | None) -> dict[str, str]:
+    merged = dict(os.environ)
+    if env:
+        merged.update(env)
+    return merged
+
+
+def run(
+    cmd: Sequence[str | os.PathLike[str]],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+    timeout: float | None = 120,
+    input_text: str | None = None,
+) -> Completed:
+    """Run a short command and capture its output (through `sh`, which is lazy-imported)."""
+    import sh
+
+    argv = [os.fspath(c) for c in cmd]
+    try:
+        program = sh.Command(argv[0])
+    except sh.CommandNotFound as exc:
+        raise ProcessError(argv, 127, f"{argv[0]}: command not found") from exc
+    try:
+        result = program(
+            *argv[1:],
+            _cwd=os.fspath(cwd) if cwd else None,
+            _env=_environ(env),
+            _ok_code=list(range(256)),
+            _timeout=timeout,
+            _in=input_text,
+            _return_cmd=True,
+            _tty_out=False,
+            _decode_errors="replace",
+        )
+    except sh.TimeoutException as exc:
+        raise ProcessError(argv, 124, f"timed out after {timeout} s") from exc
+    stdout = result.stdout.decode(errors="replace")
+    stderr = result.stderr.decode(errors="replace")
+    done = Completed(argv, result.exit_code, stdout, stderr)
+    if check and done.returncode != 0:
+        raise ProcessError(argv, done.returncode, stdout + stderr)
+    return done
+
+
+class Streamed:
+    """A running command whose merged output is streamed to a callback and a log."""
+
+    def __init__(
+        self,
+        cmd: Sequence[str | os.PathLike[str]],
+        *,
+        cwd: Path | None,
+        env: Mapping[str, str] | None,
+        log: IO[str] | None,
+        on_line: Callable[[str], None] | None,
+    ) -> None:
+        self.cmd = [os.fspath(c) for c in cmd]
+        try:
+            # A session of its own: the terminal's Ctrl-C reaches us only, and we decide
+            # what the child gets (SIGINT first so it can release state locks).
+            self.popen = subprocess.Popen(
+                self.cmd,
+                cwd=cwd,
+                env=_environ(env),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                text=True,
+                errors="replace",
+                bufsize=1,
+                start_new_session=True,
+            )
+        except FileNotFoundError as exc:
+            raise ProcessError(self.cmd, 127, f"{self.cmd[0]}: command not found") from exc
+        self._tail: list[str] = []
+        self._reader = threading.Thread(target=self._pump, args=(log, on_line), daemon=True)
+        self._reader.start()
+
+    def _pump(self, log: IO[str] | None, on_line: Callable[[str], None] | None) -> None:
+        assert self.popen.stdout is not None
+        for line in self.popen.stdout:
+            if log is not None:
+                log.write(line)
+                log.flush()
+            self._tail.append(line.rstrip("\n"))
+            del self._tail[:-200]
+            if on_line is not None:
+                on_line(line.rstrip("\n"))
+
+    @property
+    def tail(self) -> str:
+        return "\n".join(self._tail)
+
+    def interrupt(self) -> None:
+        if self.popen.poll() is None:
+            os.killpg(self.popen.pid, signal.SIGINT)
+
+    def terminate(self) -> None:
+        if self.popen.poll() is None:
+            os.killpg(self.popen.pid, signal.SIGTERM)
+
+    def wait(self) -> int:
+        code = self.popen.wait()
+        self._reader.join()
+        return code
+
+
+def stream(
+    cmd: Sequence[str | os.PathLike[str]],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    log_path: Path | None = None,
+    on_line: Callable[[str], None] | None = None,
+) -> int:
+    """Run a long command to completion, streaming output; Ctrl-C is forwarded cleanly.
+
+    The first Ctrl-C sends SIGINT to the child and waits for it to finish (terragrunt and
+    OpenTofu release their state locks on SIGINT); a second one sends SIGTERM. Either way
+    the call then raises Interrupted.
+    """
+    log = log_path.open("a", encoding="utf-8") if log_path else None
+    try:
+        child = Streamed(cmd, cwd=cwd, env=env, log=log, on_line=on_line)
+        interrupts = 0
+        while True:
+            try:
+                code = child.wait()
+                break
+            except KeyboardInterrupt:
+                interrupts += 1
+                if interrupts == 1:
+                    child.interrupt()
+                else:
+                    child.terminate()
+        if interrupts:
+            raise Interrupted(
+                f"Interrupted: {child.cmd[0]} was stopped "
+                + ("cleanly." if interrupts == 1 else "with SIGTERM.")
+            )
+        return code
+    finally:
+        if log is not None:
+            log.close()
+
+
+def spawn(
+    cmd: Sequence[str | os.PathLike[str]],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    log_path: Path,
+) -> int:
+    """Start a detached service (it outlives us) logging to `log_path`; returns its pid."""
+    argv = [os.fspath(c) for c in cmd]
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        try:
+            popen = subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env=_environ(env),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        except FileNotFoundError as exc:
+            raise ProcessError(argv, 127, f"{argv[0]}: command not found") from exc
+    return popen.pid
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child of ours still answers kill(0); reap it if it is ours.
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        return done == 0
+    except ChildProcessError:
+        return True
+
+
+def stop(pid: int, *, timeout: float = 10.0) -> None:
+    """SIGTERM a process group started by `spawn`, then SIGKILL after `timeout` seconds."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not pid_alive(pid):
+                return
+            time.sleep(0.05)

@@ -1,0 +1,232 @@
+"""Render the Terragrunt live tree from templates/ and platform.toml.
+
+The tree is a pure function of (platform.toml, org, templates): files are rendered in
+memory, parse-checked with python-hcl2, then written. A rendering or parse error writes
+nothing; writing replaces each file atomically and removes rendered files that no longer
+belong, leaving terragrunt caches and lock files alone.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from platformctl.config import FEATURES, Environment, Org, Platform
+from platformctl.errors import OperationError, UsageError
+from platformctl.fsutil import write_atomic
+
+LIVE_DIR = "live"
+TEMPLATES_DIR = "templates"
+UNITS = ("vpc", "eks", "mesh", "kubeflow")
+RENDERED_SUFFIX = ".hcl"
+DEFAULT_SANDBOX_ENDPOINT = "http://127.0.0.1:5000"
+
+
+@dataclass(frozen=True)
+class RenderedTree:
+    """Rendered files keyed by their path relative to live/."""
+
+    org: Org
+    envs: tuple[str, ...]
+    files: Mapping[Path, str]
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    tree: RenderedTree
+    written: tuple[Path, ...]
+    unchanged: tuple[Path, ...]
+    removed: tuple[Path, ...]
+
+
+@dataclass(frozen=True)
+class Staleness:
+    diff: str
+    stale_files: tuple[Path, ...]
+
+    @property
+    def fresh(self) -> bool:
+        return not self.stale_files
+
+
+def resource_names(org: Org, env: Environment) -> dict[str, str]:
+    """The AWS names of an environment's main resources (one source for every template)."""
+    prefix = f"{org.name}-{env.name}"
+    return {
+        "vpc": f"{prefix}-vpc",
+        "cluster": f"{prefix}-eks",
+        "data_bucket": f"{prefix}-training-data-{env.region}",
+        "state_bucket": state_bucket(org, env),
+    }
+
+
+def state_bucket(org: Org, env: Environment) -> str:
+    return f"terraform-state-{org.name}-{env.region}"
+
+
+def unit_dir(org: Org, env: Environment, unit: str) -> Path:
+    """A unit's directory relative to live/."""
+    return Path(org.name) / env.name / env.region / unit
+
+
+def hcl_literal(value: Any) -> str:
+    """A Python value as an HCL literal; strings are escaped so they never interpolate."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value).replace("${", "$${").replace("%{", "%%{")
+    if isinstance(value, Mapping):
+        if not value:
+            return "{}"
+        items = ", ".join(f"{hcl_literal(str(k))} = {hcl_literal(v)}" for k, v in sorted(value.items()))
+        return "{ " + items + " }"
+    if isinstance(value, Iterable):
+        return "[" + ", ".join(hcl_literal(v) for v in value) + "]"
+    raise TypeError(f"cannot render {type(value).__name__} as HCL")
+
+
+@cache
+def _jinja(templates: Path) -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters["hcl"] = hcl_literal
+    env.filters["dict"] = dict
+    return env
+
+
+def render_tree(root: Path, platform: Platform, org: Org, env_name: str | None = None) -> RenderedTree:
+    """Render every file of the org's live tree (or of one environment) in memory and parse-check it."""
+    import jinja2
+
+    envs = platform.select(env_name)
+    jenv = _jinja(root / TEMPLATES_DIR)
+    files: dict[Path, str] = {}
+    base = Path(org.name)
+    modules_rel = "/".join([".."] * 5)
+    try:
+        files[base / "root.hcl"] = jenv.get_template("root.hcl.j2").render(
+            org=org, default_endpoint=DEFAULT_SANDBOX_ENDPOINT
+        )
+        for env in envs:
+            names = resource_names(org, env)
+            ctx = {
+                "org": org,
+                "env": env,
+                "names": names,
+                "features": [(k, getattr(env.features, k)) for k in FEATURES],
+                "modules_rel": modules_rel,
+            }
+            env_dir = base / env.name
+            files[env_dir / "env.hcl"] = jenv.get_template("env.hcl.j2").render(ctx)
+            files[env_dir / "kubernetes.hcl"] = jenv.get_template("kubernetes.hcl.j2").render(ctx)
+            files[env_dir / env.region / "region.hcl"] = jenv.get_template("region.hcl.j2").render(ctx)
+            for unit in UNITS:
+                template = jenv.get_template(f"units/{unit}.hcl.j2")
+                files[unit_dir(org, env, unit) / "terragrunt.hcl"] = template.render(ctx)
+    except jinja2.TemplateError as exc:
+        raise OperationError(f"Template error in {getattr(exc, 'name', None) or 'templates/'}: {exc}") from exc
+    for path, text in files.items():
+        parse_hcl(text, path)
+    return RenderedTree(org=org, envs=tuple(e.name for e in envs), files=files)
+
+
+def parse_hcl(text: str, where: Path | str) -> dict[str, Any]:
+    """Parse HCL with python-hcl2; a failure names the file (it means a template bug)."""
+    import hcl2
+
+    try:
+        parsed: dict[str, Any] = hcl2.loads(text)
+    except Exception as exc:  # python-hcl2 raises lark errors of several kinds
+        raise OperationError(f"Rendered {where} does not parse as HCL: {exc}") from exc
+    return parsed
+
+
+def _owned_files(live: Path, tree: RenderedTree, *, all_envs: bool) -> set[Path]:
+    """Rendered files on disk that this render is responsible for (relative to live/).
+
+    With all_envs the whole org subtree is ours; otherwise only root.hcl and the selected
+    environments. Dot-directories (terragrunt caches, .terraform) and dot-files (lock
+    files) are never ours.
+    """
+    base = live / tree.org.name
+    if not base.is_dir():
+        return set()
+    owned: set[Path] = set()
+    for path in base.rglob(f"*{RENDERED_SUFFIX}"):
+        rel = path.relative_to(live)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if all_envs or len(rel.parts) == 2 or rel.parts[1] in tree.envs:
+            owned.add(rel)
+    return owned
+
+
+def write_tree(root: Path, tree: RenderedTree, *, all_envs: bool) -> RenderResult:
+    """Write a rendered tree under live/, atomically per file, and remove stale rendered files."""
+    live = root / LIVE_DIR
+    on_disk = _owned_files(live, tree, all_envs=all_envs)
+    written: list[Path] = []
+    unchanged: list[Path] = []
+    for rel, text in sorted(tree.files.items()):
+        target = live / rel
+        if target.is_file() and target.read_text(encoding="utf-8") == text:
+            unchanged.append(rel)
+            continue
+        write_atomic(target, text)
+        written.append(rel)
+    removed = sorted(on_disk - set(tree.files))
+    for rel in removed:
+        (live / rel).unlink()
+        _prune_empty(live / rel.parent, stop=live)
+    return RenderResult(tree, tuple(written), tuple(unchanged), tuple(removed))
+
+
+def _prune_empty(directory: Path, *, stop: Path) -> None:
+    while directory != stop and directory.is_dir() and not any(directory.iterdir()):
+        directory.rmdir()
+        directory = directory.parent
+
+
+def check_tree(root: Path, tree: RenderedTree, *, all_envs: bool) -> Staleness:
+    """Compare a rendered tree with live/ on disk; a unified diff of every difference."""
+    live = root / LIVE_DIR
+    on_disk = _owned_files(live, tree, all_envs=all_envs)
+    chunks: list[str] = []
+    stale: list[Path] = []
+    for rel in sorted(set(tree.files) | on_disk):
+        want = tree.files.get(rel)
+        path = live / rel
+        have = path.read_text(encoding="utf-8") if path.is_file() else None
+        if want == have:
+            continue
+        stale.append(rel)
+        name = f"{LIVE_DIR}/{rel}"
+        chunks.extend(
+            difflib.unified_diff(
+                (have or "").splitlines(keepends=True),
+                (want or "").splitlines(keepends=True),
+                fromfile=f"a/{name}" if have is not None else "/dev/null",
+                tofile=f"b/{name}" if want is not None else "/dev/null",
+            )
+        )
+    return Staleness(diff="".join(chunks), stale_files=tuple(stale))
+
+
+def ensure_templates(root: Path) -> None:
+    if not (root / TEMPLATES_DIR).is_dir():
+        raise UsageError(f"{root / TEMPLATES_DIR} does not exist; platformctl renders from templates/.")

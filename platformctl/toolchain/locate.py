@@ -1,0 +1,70 @@
+"""Find a pinned tool: the tools cache first, then PATH. Used by doctor and by every runner."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from platformctl.errors import ProcessError, ToolNotFoundError
+from platformctl.paths import tools_dir
+from platformctl.toolchain.catalog import ToolSpec
+
+
+@dataclass(frozen=True)
+class Found:
+    spec: ToolSpec
+    path: Path
+    version: str | None
+    source: str  # "cache" or "PATH"
+
+
+def cached_path(spec: ToolSpec, version: str, executable: str | None = None) -> Path:
+    """Where the installer puts `executable` (default: the tool's own) for this version."""
+    return tools_dir() / spec.name / version / "bin" / (executable or spec.executable)
+
+
+def probe_version(spec: ToolSpec, path: Path) -> str | None:
+    from platformctl import proc
+
+    try:
+        done = proc.run([str(path), *spec.version_args], check=False, timeout=30)
+    except ProcessError:
+        return None
+    return spec.parse_version(done.stdout + done.stderr)
+
+
+def find(spec: ToolSpec, wanted: str | None) -> Found | None:
+    """The cached binary of the wanted version if present, else the first one on PATH."""
+    if wanted:
+        cached = cached_path(spec, wanted)
+        if cached.is_file() and os.access(cached, os.X_OK):
+            return Found(spec, cached, probe_version(spec, cached), "cache")
+    on_path = shutil.which(spec.executable)
+    if on_path:
+        path = Path(on_path)
+        return Found(spec, path, probe_version(spec, path), "PATH")
+    return None
+
+
+def require(spec: ToolSpec, wanted: str | None) -> Path:
+    """The path of a tool a command cannot run without, or a ToolNotFoundError saying how to get it."""
+    found = find(spec, wanted)
+    if found is None:
+        want = f" {wanted}" if wanted else ""
+        raise ToolNotFoundError(
+            f"{spec.executable} ({spec.name}{want}, pinned in .tool-versions) is not installed.",
+            hint=f"run `platformctl tools install --only {spec.name}` (or `make tools`).",
+        )
+    return found.path
+
+
+def tool_path(root: Path, name: str) -> Path:
+    """Resolve a tool by its .tool-versions name for a repository (cache first, then PATH)."""
+    from platformctl.toolchain.catalog import CATALOG
+    from platformctl.toolchain.versions import load_pins
+
+    pins = load_pins(root)
+    pin = pins.get(name)
+    return require(CATALOG[name], pin.version if pin else None)
