@@ -24,24 +24,55 @@ _NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?$")
 _REGION_RE = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-[0-9]$")
 _K8S_VERSION_RE = re.compile(r"^1\.[0-9]{2}$")
 _LABEL_KEY_RE = re.compile(r"^([a-z0-9.-]{1,253}/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$")
+_LABEL_VALUE_RE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$")
 _INSTANCE_RE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
 TAINT_EFFECTS = ("NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE")
 
 # Usable availability zones per region (what a new account can place subnets in).
 REGION_AZS: Mapping[str, int] = {
-    "us-east-1": 6, "us-east-2": 3, "us-west-1": 2, "us-west-2": 4,
-    "ca-central-1": 3, "ca-west-1": 3, "sa-east-1": 3, "mx-central-1": 3,
-    "eu-west-1": 3, "eu-west-2": 3, "eu-west-3": 3, "eu-central-1": 3, "eu-central-2": 3,
-    "eu-north-1": 3, "eu-south-1": 3, "eu-south-2": 3,
-    "ap-northeast-1": 3, "ap-northeast-2": 4, "ap-northeast-3": 3, "ap-southeast-1": 3,
-    "ap-southeast-2": 3, "ap-southeast-3": 3, "ap-southeast-4": 3, "ap-southeast-5": 3,
-    "ap-southeast-7": 3, "ap-south-1": 3, "ap-south-2": 3, "ap-east-1": 3,
-    "me-south-1": 3, "me-central-1": 3, "il-central-1": 3, "af-south-1": 3,
-    "us-gov-west-1": 3, "us-gov-east-1": 3,
+    "us-east-1": 6,
+    "us-east-2": 3,
+    "us-west-1": 2,
+    "us-west-2": 4,
+    "ca-central-1": 3,
+    "ca-west-1": 3,
+    "sa-east-1": 3,
+    "mx-central-1": 3,
+    "eu-west-1": 3,
+    "eu-west-2": 3,
+    "eu-west-3": 3,
+    "eu-central-1": 3,
+    "eu-central-2": 3,
+    "eu-north-1": 3,
+    "eu-south-1": 3,
+    "eu-south-2": 3,
+    "ap-northeast-1": 3,
+    "ap-northeast-2": 4,
+    "ap-northeast-3": 3,
+    "ap-southeast-1": 3,
+    "ap-southeast-2": 3,
+    "ap-southeast-3": 3,
+    "ap-southeast-4": 3,
+    "ap-southeast-5": 3,
+    "ap-southeast-7": 3,
+    "ap-south-1": 3,
+    "ap-south-2": 3,
+    "ap-east-1": 3,
+    "me-south-1": 3,
+    "me-central-1": 3,
+    "il-central-1": 3,
+    "af-south-1": 3,
+    "us-gov-west-1": 3,
+    "us-gov-east-1": 3,
 }
 FEATURES = (
-    "kiali", "prometheus", "gpu_operator", "fsx_lustre",
-    "eks_addons", "access_entries", "pod_identity",
+    "kiali",
+    "prometheus",
+    "gpu_operator",
+    "fsx_lustre",
+    "eks_addons",
+    "access_entries",
+    "pod_identity",
 )
 NODE_GROUP_ROLES = ("cpu", "gpu")
 
@@ -103,14 +134,14 @@ class Environment:
     @property
     def private_subnets(self) -> tuple[str, ...]:
         """One large private subnet per AZ: the first AZ-count eighths of the VPC."""
-        net = ipaddress.ip_network(self.vpc_cidr)
+        net = ipaddress.IPv4Network(self.vpc_cidr)
         eighths = list(net.subnets(new_prefix=net.prefixlen + 3))
         return tuple(str(eighths[i]) for i in range(self.azs))
 
     @property
     def public_subnets(self) -> tuple[str, ...]:
         """Small public subnets (load balancers, NAT gateways) carved from the last eighth."""
-        net = ipaddress.ip_network(self.vpc_cidr)
+        net = ipaddress.IPv4Network(self.vpc_cidr)
         last = list(net.subnets(new_prefix=net.prefixlen + 3))[-1]
         return tuple(str(s) for s in list(last.subnets(new_prefix=net.prefixlen + 6))[: self.azs])
 
@@ -129,7 +160,9 @@ class Platform:
         for env in self.environments:
             if env.name == name:
                 return env
-        raise UsageError(f"Unknown environment '{name}'; known environments: {', '.join(self.names)}.")
+        raise UsageError(
+            f"Unknown environment '{name}'; known environments: {', '.join(self.names)}."
+        )
 
     def select(self, name: str | None) -> tuple[Environment, ...]:
         return self.environments if name is None else (self.get(name),)
@@ -166,12 +199,16 @@ def parse_platform(data: Mapping[str, Any]) -> Platform:
     _only_keys("platform.toml", data, {"environments"})
     raw_envs = data.get("environments")
     if not isinstance(raw_envs, list) or not raw_envs:
-        raise UsageError("platform.toml: 'environments' must be a non-empty list of [[environments]] tables.")
+        raise UsageError(
+            "platform.toml: 'environments' must be a non-empty list of [[environments]] tables."
+        )
     envs = tuple(_parse_environment(i, raw) for i, raw in enumerate(raw_envs))
     seen: dict[str, int] = {}
     for env in envs:
         if env.name in seen:
-            raise UsageError(f"environments.{env.name}: the name is used twice; environment names must be unique.")
+            raise UsageError(
+                f"environments.{env.name}: the name is used twice; environment names must be unique."
+            )
         seen[env.name] = 1
     _check_overlaps(envs)
     return Platform(envs)
@@ -180,7 +217,9 @@ def parse_platform(data: Mapping[str, Any]) -> Platform:
 def _only_keys(where: str, table: Mapping[str, Any], allowed: set[str]) -> None:
     unknown = sorted(set(table) - allowed)
     if unknown:
-        raise UsageError(f"{where}: unknown key '{unknown[0]}'; allowed keys are {', '.join(sorted(allowed))}.")
+        raise UsageError(
+            f"{where}: unknown key '{unknown[0]}'; allowed keys are {', '.join(sorted(allowed))}."
+        )
 
 
 def _typed(where: str, value: Any, kind: type, what: str) -> Any:
@@ -200,19 +239,37 @@ def _parse_environment(index: int, raw: Any) -> Environment:
             "(no path separators, spaces or shell metacharacters)."
         )
     where = f"environments.{name}"
-    _only_keys(where, raw, {"name", "region", "vpc_cidr", "azs", "kubernetes_version",
-                            "node_groups", "features", "sandbox"})
+    _only_keys(
+        where,
+        raw,
+        {
+            "name",
+            "region",
+            "vpc_cidr",
+            "azs",
+            "kubernetes_version",
+            "node_groups",
+            "features",
+            "sandbox",
+        },
+    )
     region = raw.get("region")
     if not isinstance(region, str) or not _REGION_RE.fullmatch(region):
-        raise UsageError(f"{where}.region {region!r} is not an AWS region name such as 'us-east-1'.")
+        raise UsageError(
+            f"{where}.region {region!r} is not an AWS region name such as 'us-east-1'."
+        )
     azs = _typed(f"{where}.azs", raw.get("azs", 3), int, "a whole number")
     max_azs = REGION_AZS.get(region, 3)
     if not 2 <= azs <= max_azs:
-        raise UsageError(f"{where}.azs is {azs}, but {region} has {max_azs} usable availability zones (and EKS needs at least 2).")
+        raise UsageError(
+            f"{where}.azs is {azs}, but {region} has {max_azs} usable availability zones (and EKS needs at least 2)."
+        )
     vpc_cidr = _parse_cidr(f"{where}.vpc_cidr", raw.get("vpc_cidr"))
     version = raw.get("kubernetes_version", "1.35")
     if not isinstance(version, str) or not _K8S_VERSION_RE.fullmatch(version):
-        raise UsageError(f"{where}.kubernetes_version {version!r} must be a minor version string such as \"1.35\".")
+        raise UsageError(
+            f'{where}.kubernetes_version {version!r} must be a minor version string such as "1.35".'
+        )
     sandbox = _typed(f"{where}.sandbox", raw.get("sandbox", False), bool, "true or false")
     return Environment(
         name=name,
@@ -228,21 +285,25 @@ def _parse_environment(index: int, raw: Any) -> Environment:
 
 def _parse_cidr(where: str, value: Any) -> str:
     if not isinstance(value, str):
-        raise UsageError(f"{where} must be a CIDR string such as \"10.0.0.0/16\".")
+        raise UsageError(f'{where} must be a CIDR string such as "10.0.0.0/16".')
     try:
         net = ipaddress.ip_network(value, strict=True)
     except ValueError as exc:
         raise UsageError(f"{where} '{value}' is not a valid network: {exc}.") from exc
     if net.version != 4 or not net.is_private:
-        raise UsageError(f"{where} '{value}' must be a private IPv4 range (10/8, 172.16/12 or 192.168/16).")
+        raise UsageError(
+            f"{where} '{value}' must be a private IPv4 range (10/8, 172.16/12 or 192.168/16)."
+        )
     if not 16 <= net.prefixlen <= 22:
-        raise UsageError(f"{where} '{value}' must have a prefix between /16 and /22 to hold one private and one public subnet per AZ.")
+        raise UsageError(
+            f"{where} '{value}' must have a prefix between /16 and /22 to hold one private and one public subnet per AZ."
+        )
     return str(net)
 
 
 def _check_overlaps(envs: tuple[Environment, ...]) -> None:
     for i, a in enumerate(envs):
-        for b in envs[i + 1:]:
+        for b in envs[i + 1 :]:
             if ipaddress.ip_network(a.vpc_cidr).overlaps(ipaddress.ip_network(b.vpc_cidr)):
                 raise UsageError(
                     f"environments.{b.name}.vpc_cidr {b.vpc_cidr} overlaps environments.{a.name}.vpc_cidr "
@@ -257,17 +318,38 @@ def _parse_node_groups(where: str, raw: Any) -> tuple[NodeGroup, ...]:
     missing = [r for r in NODE_GROUP_ROLES if r not in raw]
     if missing:
         raise UsageError(f"{where}.node_groups is missing the '{missing[0]}' group.")
-    return tuple(_parse_node_group(f"{where}.node_groups.{role}", role, raw[role]) for role in NODE_GROUP_ROLES)
+    return tuple(
+        _parse_node_group(f"{where}.node_groups.{role}", role, raw[role])
+        for role in NODE_GROUP_ROLES
+    )
 
 
 def _parse_node_group(where: str, role: str, raw: Any) -> NodeGroup:
     if not isinstance(raw, Mapping):
         raise UsageError(f"{where} must be a table.")
-    _only_keys(where, raw, {"instance_types", "min_size", "desired_size", "max_size",
-                            "labels", "taints", "ami_type", "disk_size_gb"})
+    _only_keys(
+        where,
+        raw,
+        {
+            "instance_types",
+            "min_size",
+            "desired_size",
+            "max_size",
+            "labels",
+            "taints",
+            "ami_type",
+            "disk_size_gb",
+        },
+    )
     types = raw.get("instance_types")
-    if not isinstance(types, list) or not types or not all(isinstance(t, str) and _INSTANCE_RE.fullmatch(t) for t in types):
-        raise UsageError(f"{where}.instance_types must be a non-empty list of EC2 instance types such as \"t3.large\".")
+    if (
+        not isinstance(types, list)
+        or not types
+        or not all(isinstance(t, str) and _INSTANCE_RE.fullmatch(t) for t in types)
+    ):
+        raise UsageError(
+            f'{where}.instance_types must be a non-empty list of EC2 instance types such as "t3.large".'
+        )
     low = _typed(f"{where}.min_size", raw.get("min_size", 1), int, "a whole number")
     want = _typed(f"{where}.desired_size", raw.get("desired_size", low), int, "a whole number")
     high = _typed(f"{where}.max_size", raw.get("max_size", max(want, 1)), int, "a whole number")
@@ -279,13 +361,29 @@ def _parse_node_group(where: str, role: str, raw: Any) -> NodeGroup:
     default_ami = "AL2023_x86_64_NVIDIA" if role == "gpu" else "AL2023_x86_64_STANDARD"
     ami = raw.get("ami_type", default_ami)
     if not isinstance(ami, str) or not ami.startswith(("AL2023_", "BOTTLEROCKET_")):
-        raise UsageError(f"{where}.ami_type {ami!r} must be an AL2023 or Bottlerocket EKS AMI type.")
-    disk = _typed(f"{where}.disk_size_gb", raw.get("disk_size_gb", 100 if role == "gpu" else 50), int, "a whole number")
+        raise UsageError(
+            f"{where}.ami_type {ami!r} must be an AL2023 or Bottlerocket EKS AMI type."
+        )
+    disk = _typed(
+        f"{where}.disk_size_gb",
+        raw.get("disk_size_gb", 100 if role == "gpu" else 50),
+        int,
+        "a whole number",
+    )
     if not 20 <= disk <= 16384:
         raise UsageError(f"{where}.disk_size_gb must be between 20 and 16384, got {disk}.")
     labels = raw.get("labels", {})
-    if not isinstance(labels, Mapping) or not all(isinstance(k, str) and _LABEL_KEY_RE.fullmatch(k) and isinstance(v, str) for k, v in labels.items()):
-        raise UsageError(f"{where}.labels must map Kubernetes label keys to string values.")
+    if not isinstance(labels, Mapping) or not all(
+        isinstance(k, str)
+        and _LABEL_KEY_RE.fullmatch(k)
+        and isinstance(v, str)
+        and _LABEL_VALUE_RE.fullmatch(v)
+        for k, v in labels.items()
+    ):
+        raise UsageError(
+            f"{where}.labels must map Kubernetes label keys to label values "
+            "(up to 63 characters of A-Z, a-z, 0-9, '-', '_' and '.', starting and ending alphanumeric)."
+        )
     return NodeGroup(
         role=role,
         instance_types=tuple(types),
@@ -295,7 +393,9 @@ def _parse_node_group(where: str, role: str, raw: Any) -> NodeGroup:
         ami_type=ami,
         disk_size_gb=disk,
         labels=tuple(sorted(labels.items())),
-        taints=tuple(_parse_taint(f"{where}.taints[{i}]", t) for i, t in enumerate(raw.get("taints", []))),
+        taints=tuple(
+            _parse_taint(f"{where}.taints[{i}]", t) for i, t in enumerate(raw.get("taints", []))
+        ),
     )
 
 
@@ -306,8 +406,10 @@ def _parse_taint(where: str, raw: Any) -> Taint:
     key, value, effect = raw.get("key"), raw.get("value", ""), raw.get("effect", "NO_SCHEDULE")
     if not isinstance(key, str) or not _LABEL_KEY_RE.fullmatch(key):
         raise UsageError(f"{where}.key {key!r} is not a valid Kubernetes taint key.")
-    if not isinstance(value, str):
-        raise UsageError(f"{where}.value must be a string.")
+    if not isinstance(value, str) or not _LABEL_VALUE_RE.fullmatch(value):
+        raise UsageError(
+            f"{where}.value {value!r} is not a valid Kubernetes taint value (up to 63 characters of A-Z, a-z, 0-9, '-', '_' and '.')."
+        )
     if effect not in TAINT_EFFECTS:
         raise UsageError(f"{where}.effect {effect!r} must be one of {', '.join(TAINT_EFFECTS)}.")
     return Taint(key, value, effect)

@@ -30,7 +30,11 @@ class DoctorReport:
 
     @property
     def ok(self) -> bool:
-        bad = [c for c in (*self.tools, *self.aws) if c.status in ("missing", "mismatch", "error") and c.required]
+        bad = [
+            c
+            for c in (*self.tools, *self.aws)
+            if c.status in ("missing", "mismatch", "error") and c.required
+        ]
         return not bad
 
     def to_json(self) -> dict[str, object]:
@@ -54,21 +58,38 @@ def check_tools(root: Path) -> tuple[Check, ...]:
     for pin in load_pins(root).values():
         spec = CATALOG.get(pin.name)
         if spec is None:
-            checks.append(Check(pin.name, pin.version, "-", "skipped", fix="not managed by platformctl"))
+            checks.append(
+                Check(pin.name, pin.version, "-", "skipped", fix="not managed by platformctl")
+            )
             continue
         found = find(spec, pin.version)
         install = f"platformctl tools install --only {pin.name}"
         if found is None:
-            checks.append(Check(pin.name, pin.version, "-", "missing", fix=install, required=spec.required))
+            checks.append(
+                Check(pin.name, pin.version, "-", "missing", fix=install, required=spec.required)
+            )
         elif not versions_match(pin.version, found.version):
             checks.append(
-                Check(pin.name, pin.version, found.version or "unknown", "mismatch",
-                      where=f"{found.source}: {found.path}", fix=install, required=spec.required)
+                Check(
+                    pin.name,
+                    pin.version,
+                    found.version or "unknown",
+                    "mismatch",
+                    where=f"{found.source}: {found.path}",
+                    fix=install,
+                    required=spec.required,
+                )
             )
         else:
             checks.append(
-                Check(pin.name, pin.version, found.version or "", "ok",
-                      where=f"{found.source}: {found.path}", required=spec.required)
+                Check(
+                    pin.name,
+                    pin.version,
+                    found.version or "",
+                    "ok",
+                    where=f"{found.source}: {found.path}",
+                    required=spec.required,
+                )
             )
     return tuple(checks)
 

@@ -92,7 +92,9 @@ def read_graph(stack_dir: Path) -> Graph:
         raise UsageError(f"{stack_dir} does not exist; run `platformctl render` first.")
     files = sorted(p for p in stack_dir.glob(f"*/{UNIT_FILE}"))
     if not files:
-        raise UsageError(f"{stack_dir} holds no units ({UNIT_FILE} files); run `platformctl render` first.")
+        raise UsageError(
+            f"{stack_dir} holds no units ({UNIT_FILE} files); run `platformctl render` first."
+        )
     units: dict[str, Unit] = {}
     for path in files:
         unit_path = path.parent
@@ -156,7 +158,10 @@ def to_json(graph: Graph) -> dict[str, Any]:
     return {
         "order": list(graph.order),
         "levels": [list(level) for level in graph.levels()],
-        "units": {n: {"path": str(u.path), "depends_on": list(u.depends_on)} for n, u in graph.units.items()},
+        "units": {
+            n: {"path": str(u.path), "depends_on": list(u.depends_on)}
+            for n, u in graph.units.items()
+        },
     }
 
 

@@ -85,7 +85,9 @@ def hcl_literal(value: Any) -> str:
     if isinstance(value, Mapping):
         if not value:
             return "{}"
-        items = ", ".join(f"{hcl_literal(str(k))} = {hcl_literal(v)}" for k, v in sorted(value.items()))
+        items = ", ".join(
+            f"{hcl_literal(str(k))} = {hcl_literal(v)}" for k, v in sorted(value.items())
+        )
         return "{ " + items + " }"
     if isinstance(value, Iterable):
         return "[" + ", ".join(hcl_literal(v) for v in value) + "]"
@@ -109,7 +111,9 @@ def _jinja(templates: Path) -> Any:
     return env
 
 
-def render_tree(root: Path, platform: Platform, org: Org, env_name: str | None = None) -> RenderedTree:
+def render_tree(
+    root: Path, platform: Platform, org: Org, env_name: str | None = None
+) -> RenderedTree:
     """Render every file of the org's live tree (or of one environment) in memory and parse-check it."""
     import jinja2
 
@@ -118,28 +122,33 @@ def render_tree(root: Path, platform: Platform, org: Org, env_name: str | None =
     files: dict[Path, str] = {}
     base = Path(org.name)
     modules_rel = "/".join([".."] * 5)
-    try:
-        files[base / "root.hcl"] = jenv.get_template("root.hcl.j2").render(
-            org=org, default_endpoint=DEFAULT_SANDBOX_ENDPOINT
-        )
-        for env in envs:
-            names = resource_names(org, env)
-            ctx = {
-                "org": org,
-                "env": env,
-                "names": names,
-                "features": [(k, getattr(env.features, k)) for k in FEATURES],
-                "modules_rel": modules_rel,
-            }
-            env_dir = base / env.name
-            files[env_dir / "env.hcl"] = jenv.get_template("env.hcl.j2").render(ctx)
-            files[env_dir / "kubernetes.hcl"] = jenv.get_template("kubernetes.hcl.j2").render(ctx)
-            files[env_dir / env.region / "region.hcl"] = jenv.get_template("region.hcl.j2").render(ctx)
-            for unit in UNITS:
-                template = jenv.get_template(f"units/{unit}.hcl.j2")
-                files[unit_dir(org, env, unit) / "terragrunt.hcl"] = template.render(ctx)
-    except jinja2.TemplateError as exc:
-        raise OperationError(f"Template error in {getattr(exc, 'name', None) or 'templates/'}: {exc}") from exc
+
+    def render(name: str, **ctx: Any) -> str:
+        try:
+            text: str = jenv.get_template(name).render(ctx)
+        except jinja2.TemplateError as exc:
+            raise OperationError(f"Template error in {TEMPLATES_DIR}/{name}: {exc}") from exc
+        return text
+
+    files[base / "root.hcl"] = render(
+        "root.hcl.j2", org=org, default_endpoint=DEFAULT_SANDBOX_ENDPOINT
+    )
+    for env in envs:
+        ctx = {
+            "org": org,
+            "env": env,
+            "names": resource_names(org, env),
+            "features": [(k, getattr(env.features, k)) for k in FEATURES],
+            "modules_rel": modules_rel,
+        }
+        env_dir = base / env.name
+        files[env_dir / "env.hcl"] = render("env.hcl.j2", **ctx)
+        files[env_dir / "kubernetes.hcl"] = render("kubernetes.hcl.j2", **ctx)
+        files[env_dir / env.region / "region.hcl"] = render("region.hcl.j2", **ctx)
+        for unit in UNITS:
+            files[unit_dir(org, env, unit) / "terragrunt.hcl"] = render(
+                f"units/{unit}.hcl.j2", **ctx
+            )
     for path, text in files.items():
         parse_hcl(text, path)
     return RenderedTree(org=org, envs=tuple(e.name for e in envs), files=files)
@@ -229,4 +238,6 @@ def check_tree(root: Path, tree: RenderedTree, *, all_envs: bool) -> Staleness:
 
 def ensure_templates(root: Path) -> None:
     if not (root / TEMPLATES_DIR).is_dir():
-        raise UsageError(f"{root / TEMPLATES_DIR} does not exist; platformctl renders from templates/.")
+        raise UsageError(
+            f"{root / TEMPLATES_DIR} does not exist; platformctl renders from templates/."
+        )

@@ -13,7 +13,9 @@ from platformctl.cli.context import AppContext
 def doctor(
     ctx: typer.Context,
     as_json: bool = options.Json,
-    offline: bool = typer.Option(False, "--offline", help="Check tools only; skip AWS credentials and state buckets."),
+    offline: bool = typer.Option(
+        False, "--offline", help="Check tools only; skip AWS credentials and state buckets."
+    ),
     org: str | None = options.Org,
     env: str | None = options.Env,
 ) -> None:
@@ -41,7 +43,14 @@ def doctor(
     if as_json:
         app.console.out(json.dumps(report.to_json(), indent=2), highlight=False)
     else:
-        style = {"ok": "green", "mismatch": "red", "missing": "red", "error": "red", "warn": "yellow", "skipped": "dim"}
+        style = {
+            "ok": "green",
+            "mismatch": "red",
+            "missing": "red",
+            "error": "red",
+            "warn": "yellow",
+            "skipped": "dim",
+        }
         for title, rows in (("Tools", report.tools), ("AWS", report.aws)):
             if not rows:
                 continue
@@ -49,10 +58,14 @@ def doctor(
             for col in ("check", "wanted", "found", "status", "where", "how to fix"):
                 table.add_column(col)
             for c in rows:
-                status = f"[{style.get(c.status, 'white')}]{c.status}[/]" + ("" if c.required or c.status == "ok" else " (optional)")
+                status = f"[{style.get(c.status, 'white')}]{c.status}[/]" + (
+                    "" if c.required or c.status == "ok" else " (optional)"
+                )
                 table.add_row(c.name, c.wanted, c.found, status, c.where, c.fix)
             app.console.print(table)
-        app.console.print("[green]Ready.[/]" if report.ok else "[red]Not ready:[/] fix the required checks above.")
+        app.console.print(
+            "[green]Ready.[/]" if report.ok else "[red]Not ready:[/] fix the required checks above."
+        )
     if not report.ok:
         raise typer.Exit(1)
 

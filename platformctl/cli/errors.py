@@ -5,25 +5,31 @@ from __future__ import annotations
 import sys
 import traceback
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from platformctl.errors import Interrupted, PlatformctlError, ProcessError
 
+# Typer >= 0.20 vendors click as typer._click; older releases use click itself.
+try:
+    from typer._click.exceptions import ClickException
+except ImportError:  # pragma: no cover - depends on the installed typer
+    from click.exceptions import ClickException  # type: ignore[assignment,no-redef,unused-ignore]
+
 
 def run_app(app: typer.Typer, argv: list[str] | None) -> int:
     err = Console(stderr=True)
     verbose = any(a in ("-v", "--verbose") for a in (argv if argv is not None else sys.argv[1:]))
     try:
-        app(args=argv, standalone_mode=False, prog_name="platformctl")
-    except click.exceptions.Exit as exc:
+        # With standalone_mode=False click returns the code of a typer.Exit instead of raising.
+        code = app(args=argv, standalone_mode=False, prog_name="platformctl")
+    except typer.Exit as exc:
         return int(exc.exit_code or 0)
-    except click.exceptions.Abort:
+    except typer.Abort:
         err.print("[red]Aborted.[/]")
         return 130
-    except click.ClickException as exc:
+    except ClickException as exc:
         # Usage errors from Typer/click (unknown option, missing argument): exit 2.
         exc.show(file=sys.stderr)
         return 2
@@ -45,6 +51,8 @@ def run_app(app: typer.Typer, argv: list[str] | None) -> int:
         return exc.exit_code
     except Exception:
         err.print(escape(traceback.format_exc()))
-        err.print("[bold red]platformctl hit an unexpected error[/] (exit 3); please report it with the output above.")
+        err.print(
+            "[bold red]platformctl hit an unexpected error[/] (exit 3); please report it with the output above."
+        )
         return 3
-    return 0
+    return code if isinstance(code, int) else 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 import typer
 
@@ -10,7 +10,7 @@ from platformctl.cli import options
 from platformctl.cli.context import AppContext
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     text = "text"
     mermaid = "mermaid"
     dot = "dot"
