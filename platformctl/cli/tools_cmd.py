@@ -1,9 +1,164 @@
-"""Placeholder: commands of this module are not registered yet."""
+"""platformctl tools: install and list the tools pinned in .tool-versions."""
 
 from __future__ import annotations
 
+import json
+import time
+from types import TracebackType
+from typing import TYPE_CHECKING
+
 import typer
+
+from platformctl.cli import options
+from platformctl.cli.context import AppContext, ConsoleReporter
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
+
+tools_app = typer.Typer(
+    help="Install and list the tools pinned in .tool-versions (cached per tool and version).",
+    no_args_is_help=True,
+)
+
+
+_ONLY = typer.Option(
+    [], "--only", help="Install only this tool (repeatable), by its .tool-versions name."
+)
+
+
+class LiveReporter(ConsoleReporter):
+    """Steps as lines, plus a live spinner with elapsed time for the step in progress."""
+
+    def __init__(self, console: Console) -> None:
+        super().__init__(console)
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self.progress: Progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        self.task: TaskID | None = None
+        self.title = ""
+        self.last_detail = 0.0
+
+    def __enter__(self) -> LiveReporter:
+        self.progress.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.progress.stop()
+
+    def step(self, message: str) -> None:
+        if self.task is not None:
+            self.progress.remove_task(self.task)
+        super().step(message)
+        self.title = message
+        self.task = self.progress.add_task(message)
+
+    def detail(self, message: str) -> None:
+        # go build -v and pip print a line per package; show the latest, a few times a second.
+        now = time.monotonic()
+        if self.task is not None and now - self.last_detail > 0.25 and message.strip():
+            self.last_detail = now
+            self.progress.update(self.task, description=f"{self.title} [dim]{message[:60]}[/]")
+
+
+@tools_app.command("install")
+def install(
+    ctx: typer.Context,
+    only: list[str] = _ONLY,
+    dry_run: bool = options.DryRun,
+    as_json: bool = options.Json,
+) -> None:
+    """Install every tool pinned in .tool-versions into ~/.cache/platformctl/tools.
+
+    For each tool: a binary already cached is reused; one on PATH with the pinned version is
+    used as it is; otherwise the official release is downloaded (checksum verified) when the
+    network allows, else it is built from the Go module proxy (awscli: pip into a venv).
+    Cold builds take minutes (kube-apiserver the longest); a failed build leaves the cache as
+    it was and names its log file. PLATFORMCTL_CACHE moves the cache.
+
+    Examples:
+
+      platformctl tools install
+
+      platformctl tools install --only terragrunt --only opentofu
+
+      platformctl tools install --dry-run --json
+    """
+    from platformctl.toolchain.install import install_tools
+
+    app: AppContext = ctx.obj
+    with LiveReporter(app.err) as reporter:
+        result = install_tools(app.root, reporter, only=only, dry_run=dry_run)
+    if as_json:
+        app.console.out(json.dumps(result.to_json(), indent=2), highlight=False)
+        return
+    from rich.table import Table
+
+    table = Table(title="Tools" + (" (dry run)" if dry_run else ""), title_justify="left")
+    for col in ("tool", "version", "source", "path", "time", "peak memory"):
+        table.add_column(col)
+    for tool in result.tools:
+        table.add_row(
+            tool.name,
+            tool.version,
+            tool.source,
+            tool.path,
+            f"{tool.seconds:.0f} s" if tool.seconds is not None else "",
+            f"{tool.peak_rss_kb / 1024:.0f} MiB" if tool.peak_rss_kb else "",
+        )
+    app.console.print(table)
+
+
+@tools_app.command("list")
+def list_(ctx: typer.Context, as_json: bool = options.Json) -> None:
+    """List the pinned tools: version, whether cached or on PATH, and where.
+
+    Examples:
+
+      platformctl tools list
+
+      platformctl tools list --json
+    """
+    from dataclasses import asdict
+
+    from platformctl.toolchain.install import list_tools
+
+    app: AppContext = ctx.obj
+    rows = list_tools(app.root)
+    if as_json:
+        app.console.out(json.dumps([asdict(r) for r in rows], indent=2), highlight=False)
+        return
+    from rich.table import Table
+
+    table = Table(title="Pinned tools", title_justify="left")
+    for col in ("tool", "pinned", "state", "found", "path", "built"):
+        table.add_column(col)
+    style = {"cached": "green", "PATH": "cyan", "missing": "red"}
+    for row in rows:
+        built = ""
+        if row.build:
+            built = f"{row.build.get('source', '')}, {row.build.get('seconds', '?')} s"
+        table.add_row(
+            row.name,
+            row.version,
+            f"[{style.get(row.state, 'dim')}]{row.state}[/]",
+            row.found_version,
+            row.path,
+            built,
+        )
+    app.console.print(table)
 
 
 def register(app: typer.Typer) -> None:
-    del app
+    app.add_typer(tools_app, name="tools")

@@ -49,7 +49,7 @@ def find(spec: ToolSpec, wanted: str | None) -> Found | None:
 
 
 def require(spec: ToolSpec, wanted: str | None) -> Path:
-    """The path of a tool a command cannot run without, or a ToolNotFoundError saying how to get it."""
+    """The path of a tool a command cannot run without, else a ToolNotFoundError saying how."""
     found = find(spec, wanted)
     if found is None:
         want = f" {wanted}" if wanted else ""

@@ -28,19 +28,26 @@ def parse_tool_versions(text: str, source: str = TOOL_VERSIONS) -> dict[str, Pin
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if line.startswith(_EXTRA_PREFIX):
-            line = line[len(_EXTRA_PREFIX):].strip()
+            line = line[len(_EXTRA_PREFIX) :].strip()
         elif not line or line.startswith("#"):
             continue
         line = line.split("#", 1)[0].strip()
         parts = line.split()
-        if len(parts) < 2 or not _NAME_RE.fullmatch(parts[0]) or not _VERSION_RE.fullmatch(parts[1]):
+        if (
+            len(parts) < 2
+            or not _NAME_RE.fullmatch(parts[0])
+            or not _VERSION_RE.fullmatch(parts[1])
+        ):
             raise UsageError(
                 f"{source} line {number} is malformed: expected '<tool> <version>' such as "
                 f"'opentofu 1.11.6', got {raw.strip()!r}."
             )
         name = parts[0]
         if name in pins:
-            raise UsageError(f"{source} line {number} pins '{name}' a second time (first on line {pins[name].line}).")
+            first = pins[name].line
+            raise UsageError(
+                f"{source} line {number} pins '{name}' a second time (first on line {first})."
+            )
         pins[name] = Pin(name, parts[1].removeprefix("v"), number)
     return pins
 
