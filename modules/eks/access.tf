@@ -1,0 +1,32 @@
+# access.tf: EKS access entries for the admin and deployer principals, behind
+# var.enable_access_entries (the AWS emulator has none). A principal listed as both gets
+# the admin policy.
+
+locals {
+  access_policy_prefix = "arn:${local.partition}:eks::aws:cluster-access-policy"
+  access_principals = var.enable_access_entries ? merge(
+    { for arn in var.deployer_principal_arns : arn => var.deployer_access_policy },
+    { for arn in var.admin_principal_arns : arn => "AmazonEKSClusterAdminPolicy" },
+  ) : {}
+}
+
+resource "aws_eks_access_entry" "this" {
+  for_each = local.access_principals
+
+  cluster_name  = aws_eks_cluster.this.name
+  principal_arn = each.key
+  type          = "STANDARD"
+  tags          = var.tags
+}
+
+resource "aws_eks_access_policy_association" "this" {
+  for_each = local.access_principals
+
+  cluster_name  = aws_eks_cluster.this.name
+  principal_arn = aws_eks_access_entry.this[each.key].principal_arn
+  policy_arn    = "${local.access_policy_prefix}/${each.value}"
+
+  access_scope {
+    type = "cluster"
+  }
+}

@@ -1,0 +1,227 @@
+# variables.tf: inputs of the eks module (passed by live/<org>/<env>/<region>/eks).
+
+variable "cluster_name" {
+  description = "Name of the EKS cluster; prefixes the names of its IAM roles, security groups and node groups."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9][a-zA-Z0-9_-]{0,99}$", var.cluster_name))
+    error_message = "cluster_name must be 1-100 characters of letters, digits, hyphens and underscores, starting with a letter or digit."
+  }
+}
+
+variable "kubernetes_version" {
+  description = "Kubernetes minor version of the control plane, e.g. \"1.35\"; managed node groups follow it."
+  type        = string
+
+  validation {
+    condition     = can(regex("^1\\.[0-9]{2}$", var.kubernetes_version))
+    error_message = "kubernetes_version must be a Kubernetes minor version such as \"1.35\"."
+  }
+}
+
+variable "vpc_id" {
+  description = "ID of the VPC of the cluster (output vpc_id of the vpc unit)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^vpc-[0-9a-f]{8,17}$", var.vpc_id))
+    error_message = "vpc_id must be a VPC ID (vpc-…)."
+  }
+}
+
+variable "private_subnet_ids" {
+  description = "Private subnets, one per availability zone: the nodes and the control plane's network interfaces go there."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.private_subnet_ids) >= 2 && alltrue([for id in var.private_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", id))])
+    error_message = "private_subnet_ids must list at least two subnet IDs (subnet-…) in different availability zones."
+  }
+}
+
+variable "public_subnet_ids" {
+  description = "Public subnets, one per availability zone; given to the control plane with the private ones (as eksctl does) so EKS sees the whole network. Nodes never go there."
+  type        = list(string)
+
+  validation {
+    condition     = alltrue([for id in var.public_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", id))])
+    error_message = "public_subnet_ids must be subnet IDs (subnet-…)."
+  }
+}
+
+variable "endpoint_public_access_cidrs" {
+  description = "CIDR blocks allowed to reach the public API endpoint (authentication still applies). Narrow it to the CI runners' and operators' addresses where they are fixed."
+  type        = list(string)
+  default     = ["0.0.0.0/0"]
+
+  validation {
+    condition     = length(var.endpoint_public_access_cidrs) > 0 && alltrue([for cidr in var.endpoint_public_access_cidrs : can(cidrhost(cidr, 0))])
+    error_message = "endpoint_public_access_cidrs must list at least one IPv4 CIDR block."
+  }
+}
+
+variable "cluster_log_types" {
+  description = "Control-plane log types sent to CloudWatch Logs."
+  type        = list(string)
+  default     = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+
+  validation {
+    condition     = alltrue([for t in var.cluster_log_types : contains(["api", "audit", "authenticator", "controllerManager", "scheduler"], t)])
+    error_message = "cluster_log_types may only contain api, audit, authenticator, controllerManager and scheduler."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Days CloudWatch keeps the control-plane logs."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a retention CloudWatch Logs supports (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653)."
+  }
+}
+
+variable "node_groups" {
+  description = "Managed node groups by role (e.g. cpu, gpu): instance types, AMI type, root volume size (gp3, GiB), scaling bounds, Kubernetes labels and taints."
+  type = map(object({
+    instance_types = list(string)
+    ami_type       = string
+    disk_size_gb   = number
+    min_size       = number
+    desired_size   = number
+    max_size       = number
+    labels         = optional(map(string), {})
+    taints = optional(list(object({
+      key    = string
+      value  = optional(string)
+      effect = string
+    })), [])
+    capacity_type = optional(string, "ON_DEMAND")
+  }))
+
+  validation {
+    condition     = length(var.node_groups) > 0 && alltrue([for name, _ in var.node_groups : can(regex("^[a-z0-9][a-z0-9-]{0,38}$", name))])
+    error_message = "node_groups must have at least one group; group names are 1-39 lowercase letters, digits and hyphens."
+  }
+  validation {
+    condition     = alltrue([for g in var.node_groups : length(g.instance_types) > 0])
+    error_message = "every node group needs at least one instance type."
+  }
+  validation {
+    condition = alltrue([for g in var.node_groups : contains([
+      "AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "AL2023_x86_64_NVIDIA", "AL2023_ARM_64_NVIDIA",
+      "AL2023_x86_64_NEURON", "BOTTLEROCKET_x86_64", "BOTTLEROCKET_ARM_64", "BOTTLEROCKET_x86_64_NVIDIA",
+      "BOTTLEROCKET_ARM_64_NVIDIA",
+    ], g.ami_type)])
+    error_message = "ami_type must be an AL2023 or Bottlerocket EKS AMI type (e.g. AL2023_x86_64_STANDARD, AL2023_x86_64_NVIDIA)."
+  }
+  validation {
+    condition     = alltrue([for g in var.node_groups : g.disk_size_gb >= 20 && g.disk_size_gb <= 16384 && floor(g.disk_size_gb) == g.disk_size_gb])
+    error_message = "disk_size_gb must be a whole number of GiB between 20 and 16384."
+  }
+  validation {
+    condition     = alltrue([for g in var.node_groups : g.min_size >= 0 && g.min_size <= g.desired_size && g.desired_size <= g.max_size && g.max_size >= 1])
+    error_message = "every node group needs 0 <= min_size <= desired_size <= max_size and max_size >= 1."
+  }
+  validation {
+    condition     = alltrue(flatten([for g in var.node_groups : [for t in g.taints : contains(["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"], t.effect)]]))
+    error_message = "taint effect must be NO_SCHEDULE, NO_EXECUTE or PREFER_NO_SCHEDULE."
+  }
+  validation {
+    condition     = alltrue([for g in var.node_groups : contains(["ON_DEMAND", "SPOT", "CAPACITY_BLOCK"], g.capacity_type)])
+    error_message = "capacity_type must be ON_DEMAND, SPOT or CAPACITY_BLOCK."
+  }
+}
+
+variable "enable_addons" {
+  description = "Install the EKS managed add-ons vpc-cni, coredns, kube-proxy and eks-pod-identity-agent (off where the AWS emulator lacks them)."
+  type        = bool
+  default     = true
+}
+
+variable "addon_versions" {
+  description = "Versions of the managed add-ons by name; an add-on left out gets the default version EKS picks for the cluster version."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for name, _ in var.addon_versions : contains(["vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent"], name)])
+    error_message = "addon_versions keys must be vpc-cni, coredns, kube-proxy or eks-pod-identity-agent."
+  }
+}
+
+variable "enable_access_entries" {
+  description = "Use EKS access entries (authentication mode API_AND_CONFIG_MAP) and grant the admin and deployer principals access (off where the AWS emulator lacks them)."
+  type        = bool
+  default     = true
+}
+
+variable "bootstrap_cluster_creator_admin" {
+  description = "Give the principal that creates the cluster admin access through an access entry. Turn off when that principal is listed in admin_principal_arns or deployer_principal_arns (an entry would exist twice)."
+  type        = bool
+  default     = true
+}
+
+variable "admin_principal_arns" {
+  description = "IAM role or user ARNs that get cluster-admin access (AmazonEKSClusterAdminPolicy) through access entries."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.admin_principal_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$", arn))])
+    error_message = "admin_principal_arns must be IAM role or user ARNs."
+  }
+}
+
+variable "deployer_principal_arns" {
+  description = "IAM role ARNs of the deployers (CI) that apply the mesh and kubeflow units; they get deployer_access_policy through access entries."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.deployer_principal_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$", arn))])
+    error_message = "deployer_principal_arns must be IAM role or user ARNs."
+  }
+}
+
+variable "deployer_access_policy" {
+  description = "EKS access policy of the deployer principals. The mesh and kubeflow units install CRDs and cluster roles, which needs AmazonEKSClusterAdminPolicy."
+  type        = string
+  default     = "AmazonEKSClusterAdminPolicy"
+
+  validation {
+    condition     = contains(["AmazonEKSClusterAdminPolicy", "AmazonEKSAdminPolicy", "AmazonEKSEditPolicy", "AmazonEKSViewPolicy"], var.deployer_access_policy)
+    error_message = "deployer_access_policy must be AmazonEKSClusterAdminPolicy, AmazonEKSAdminPolicy, AmazonEKSEditPolicy or AmazonEKSViewPolicy."
+  }
+}
+
+variable "enable_pod_identity" {
+  description = "Create the IAM roles and EKS pod identity associations of the platform's controllers and CSI drivers (off where the AWS emulator lacks them)."
+  type        = bool
+  default     = true
+}
+
+variable "enable_irsa" {
+  description = "Register the cluster's OIDC issuer as an IAM OpenID Connect provider, for workloads that use IAM roles for service accounts instead of pod identity."
+  type        = bool
+  default     = true
+}
+
+variable "route53_zone_arns" {
+  description = "Route 53 hosted zone ARNs External DNS and cert-manager may change; empty means every zone of the account."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.route53_zone_arns : can(regex("^arn:aws[a-z-]*:route53:::hostedzone/[A-Z0-9]+$", arn))])
+    error_message = "route53_zone_arns must be Route 53 hosted zone ARNs (arn:aws:route53:::hostedzone/…)."
+  }
+}
+
+variable "tags" {
+  description = "Extra tags for every resource of the module (the provider adds the organisation's default tags)."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,125 @@
+# fsx.tf: optional FSx for Lustre file system for training data, linked to the S3 bucket
+# var.fsx_import_bucket by a data repository association (objects appear as files,
+# results written under the path go back to the bucket), behind var.enable_fsx_lustre.
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_subnet" "fsx" {
+  count = var.enable_fsx_lustre ? 1 : 0
+  id    = var.subnet_id
+}
+
+locals {
+  fsx_name = "${var.cluster_name}-training-data"
+}
+
+data "aws_iam_policy_document" "fsx_key" {
+  count = var.enable_fsx_lustre ? 1 : 0
+
+  #checkov:skip=CKV_AWS_111: a key policy names its own key as "*"; the account root must administer the key.
+  #checkov:skip=CKV_AWS_356: a key policy names its own key as "*" (it cannot name other resources).
+  #checkov:skip=CKV_AWS_109: a key policy names its own key as "*"; without root administration the key becomes unmanageable.
+  statement {
+    sid       = "AccountAdministers"
+    actions   = ["kms:*"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+}
+
+resource "aws_kms_key" "fsx" {
+  count = var.enable_fsx_lustre ? 1 : 0
+
+  description             = "Encrypts the FSx for Lustre training data file system of ${var.cluster_name}"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.fsx_key[0].json
+  tags                    = merge(var.tags, { Name = local.fsx_name })
+}
+
+resource "aws_security_group" "fsx" {
+  count = var.enable_fsx_lustre ? 1 : 0
+
+  name_prefix = "${local.fsx_name}-"
+  description = "FSx for Lustre training data of ${var.cluster_name}"
+  vpc_id      = data.aws_subnet.fsx[0].vpc_id
+  tags        = merge(var.tags, { Name = local.fsx_name })
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+locals {
+  # Lustre: 988 and 1018-1023, from the nodes and between the file servers.
+  fsx_rules = var.enable_fsx_lustre ? {
+    "nodes-988"       = { from = 988, to = 988, source = var.node_security_group_id }
+    "nodes-1018-1023" = { from = 1018, to = 1023, source = var.node_security_group_id }
+    "self-988"        = { from = 988, to = 988, source = aws_security_group.fsx[0].id }
+    "self-1018-1023"  = { from = 1018, to = 1023, source = aws_security_group.fsx[0].id }
+  } : {}
+}
+
+resource "aws_vpc_security_group_ingress_rule" "fsx" {
+  for_each = local.fsx_rules
+
+  security_group_id            = aws_security_group.fsx[0].id
+  description                  = "Lustre ${each.value.from}-${each.value.to} from ${startswith(each.key, "nodes") ? "the cluster nodes" : "the file servers"}"
+  ip_protocol                  = "tcp"
+  from_port                    = each.value.from
+  to_port                      = each.value.to
+  referenced_security_group_id = each.value.source
+}
+
+resource "aws_vpc_security_group_egress_rule" "fsx" {
+  for_each = local.fsx_rules
+
+  security_group_id            = aws_security_group.fsx[0].id
+  description                  = "Lustre ${each.value.from}-${each.value.to} to ${startswith(each.key, "nodes") ? "the cluster nodes" : "the file servers"}"
+  ip_protocol                  = "tcp"
+  from_port                    = each.value.from
+  to_port                      = each.value.to
+  referenced_security_group_id = each.value.source
+}
+
+resource "aws_fsx_lustre_file_system" "this" {
+  count = var.enable_fsx_lustre ? 1 : 0
+
+  storage_capacity            = var.fsx_storage_capacity_gib
+  deployment_type             = "PERSISTENT_2"
+  per_unit_storage_throughput = var.fsx_throughput_per_unit
+  file_system_type_version    = "2.15"
+  subnet_ids                  = [var.subnet_id]
+  security_group_ids          = [aws_security_group.fsx[0].id]
+  kms_key_id                  = aws_kms_key.fsx[0].arn
+  data_compression_type       = "LZ4"
+
+  log_configuration {
+    level = "WARN_ERROR"
+  }
+
+  tags = merge(var.tags, { Name = local.fsx_name })
+}
+
+resource "aws_fsx_data_repository_association" "this" {
+  count = var.enable_fsx_lustre ? 1 : 0
+
+  file_system_id                   = aws_fsx_lustre_file_system.this[0].id
+  data_repository_path             = "s3://${var.fsx_import_bucket}/${var.fsx_import_prefix}"
+  file_system_path                 = var.fsx_file_system_path
+  batch_import_meta_data_on_create = true
+
+  s3 {
+    auto_import_policy {
+      events = ["NEW", "CHANGED", "DELETED"]
+    }
+    auto_export_policy {
+      events = ["NEW", "CHANGED", "DELETED"]
+    }
+  }
+
+  tags = var.tags
+}

@@ -1,0 +1,149 @@
+# variables.tf: inputs of the kubeflow module (passed by live/<org>/<env>/<region>/kubeflow).
+
+variable "cluster_name" {
+  description = "Name of the EKS cluster the training stack runs on (labels and resource names)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9][a-zA-Z0-9_-]{0,99}$", var.cluster_name))
+    error_message = "cluster_name must be 1-100 characters of letters, digits, hyphens and underscores, starting with a letter or digit."
+  }
+}
+
+variable "enable_training_operator" {
+  description = "Install the Kubeflow Training Operator (v1: PyTorchJob, TFJob, …, the API of the kubeflow-training SDK) from the upstream manifests in training_operator_manifest_file."
+  type        = bool
+  default     = true
+}
+
+variable "training_operator_manifest_file" {
+  description = "Upstream standalone manifests of the Training Operator rendered to one YAML file (kubectl kustomize of manifests/overlays/standalone at a release tag); null means manifests/training-operator.yaml of this module."
+  type        = string
+  default     = null
+}
+
+variable "enable_gpu_operator" {
+  description = "Install the NVIDIA GPU operator (device plugin, GPU feature discovery, DCGM exporter) for the GPU node group."
+  type        = bool
+  default     = true
+}
+
+variable "gpu_operator_repository" {
+  description = "Helm repository of the NVIDIA gpu-operator chart."
+  type        = string
+  default     = "https://helm.ngc.nvidia.com/nvidia"
+}
+
+variable "gpu_operator_version" {
+  description = "Version of the NVIDIA gpu-operator chart."
+  type        = string
+  default     = "v25.3.0"
+
+  validation {
+    condition     = can(regex("^v[0-9]+\\.[0-9]+\\.[0-9]+$", var.gpu_operator_version))
+    error_message = "gpu_operator_version must be a chart version such as v25.3.0."
+  }
+}
+
+variable "gpu_operator_namespace" {
+  description = "Namespace of the NVIDIA GPU operator."
+  type        = string
+  default     = "gpu-operator"
+
+  validation {
+    condition     = can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.gpu_operator_namespace))
+    error_message = "gpu_operator_namespace must be a Kubernetes namespace name (RFC 1123 label)."
+  }
+}
+
+variable "enable_fsx_lustre" {
+  description = "Create an FSx for Lustre file system linked to fsx_import_bucket for training data."
+  type        = bool
+  default     = false
+}
+
+variable "subnet_id" {
+  description = "Private subnet of the FSx for Lustre file system (one availability zone; put the training nodes in the same zone for best throughput)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^subnet-[0-9a-f]{8,17}$", var.subnet_id))
+    error_message = "subnet_id must be a subnet ID (subnet-…)."
+  }
+}
+
+variable "node_security_group_id" {
+  description = "Security group of the cluster nodes; it may reach the FSx for Lustre file system."
+  type        = string
+
+  validation {
+    condition     = can(regex("^sg-[0-9a-f]{8,17}$", var.node_security_group_id))
+    error_message = "node_security_group_id must be a security group ID (sg-…)."
+  }
+}
+
+variable "fsx_import_bucket" {
+  description = "S3 bucket of the training data, linked to the FSx for Lustre file system by a data repository association (it must exist when enable_fsx_lustre is on)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.fsx_import_bucket))
+    error_message = "fsx_import_bucket must be an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)."
+  }
+}
+
+variable "fsx_import_prefix" {
+  description = "Prefix in fsx_import_bucket the file system imports from and exports to (empty: the whole bucket)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = !startswith(var.fsx_import_prefix, "/")
+    error_message = "fsx_import_prefix must not start with a slash."
+  }
+}
+
+variable "fsx_file_system_path" {
+  description = "Directory of the file system where the bucket appears."
+  type        = string
+  default     = "/data"
+
+  validation {
+    condition     = can(regex("^/[A-Za-z0-9_./-]*$", var.fsx_file_system_path))
+    error_message = "fsx_file_system_path must be an absolute path such as /data."
+  }
+}
+
+variable "fsx_storage_capacity_gib" {
+  description = "Storage capacity of the FSx for Lustre file system in GiB (PERSISTENT_2: 1200 or a multiple of 2400)."
+  type        = number
+  default     = 1200
+
+  validation {
+    condition     = var.fsx_storage_capacity_gib == 1200 || (var.fsx_storage_capacity_gib >= 2400 && var.fsx_storage_capacity_gib % 2400 == 0)
+    error_message = "fsx_storage_capacity_gib must be 1200 or a multiple of 2400."
+  }
+}
+
+variable "fsx_throughput_per_unit" {
+  description = "PERSISTENT_2 throughput in MB/s per TiB of storage."
+  type        = number
+  default     = 125
+
+  validation {
+    condition     = contains([125, 250, 500, 1000], var.fsx_throughput_per_unit)
+    error_message = "fsx_throughput_per_unit must be 125, 250, 500 or 1000."
+  }
+}
+
+variable "wait" {
+  description = "Wait until the helm releases' workloads are ready before marking them deployed."
+  type        = bool
+  default     = true
+}
+
+variable "tags" {
+  description = "Extra tags for the AWS resources of the module (the provider adds the organisation's default tags)."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,19 @@
+# versions.tf: providers of the kubeflow module. kubernetes.hcl generates the helm and
+# kubernetes provider configuration, root.hcl the aws provider and required_version.
+
+terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 6.0"
+    }
+    helm = {
+      source  = "hashicorp/helm"
+      version = "~> 3.0"
+    }
+    kubernetes = {
+      source  = "hashicorp/kubernetes"
+      version = "~> 2.38"
+    }
+  }
+}

@@ -1,0 +1,84 @@
+# variables.tf: inputs of the vpc module (passed by live/<org>/<env>/<region>/vpc).
+
+variable "name" {
+  description = "Name of the VPC; prefixes the Name tag of every resource of the module."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,62}$", var.name))
+    error_message = "name must be 2-63 characters of lowercase letters, digits and hyphens, starting with a letter or digit."
+  }
+}
+
+variable "cluster_name" {
+  description = "Name of the EKS cluster that uses this VPC; subnets are tagged kubernetes.io/cluster/<cluster_name>=shared."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9][a-zA-Z0-9_-]{0,99}$", var.cluster_name))
+    error_message = "cluster_name must be 1-100 characters of letters, digits, hyphens and underscores, starting with a letter or digit."
+  }
+}
+
+variable "vpc_cidr" {
+  description = "IPv4 CIDR block of the VPC, e.g. 10.0.0.0/16."
+  type        = string
+
+  validation {
+    condition     = can(cidrhost(var.vpc_cidr, 0)) && tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 24
+    error_message = "vpc_cidr must be an IPv4 CIDR block with a prefix length between /16 and /24."
+  }
+}
+
+variable "availability_zones" {
+  description = "Availability zones to spread the subnets over, one public and one private subnet and one NAT gateway each (e.g. three zones)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.availability_zones) >= 2 && length(distinct(var.availability_zones)) == length(var.availability_zones)
+    error_message = "availability_zones must list at least two distinct zones (EKS needs subnets in two zones or more)."
+  }
+}
+
+variable "private_subnets" {
+  description = "CIDR blocks of the private subnets (nodes, pods, internal load balancers), one per availability zone in the same order."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.private_subnets) >= 2 && alltrue([for cidr in var.private_subnets : can(cidrhost(cidr, 0))])
+    error_message = "private_subnets must list at least two IPv4 CIDR blocks, one per availability zone."
+  }
+}
+
+variable "public_subnets" {
+  description = "CIDR blocks of the public subnets (NAT gateways, internet-facing load balancers), one per availability zone in the same order."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.public_subnets) >= 2 && alltrue([for cidr in var.public_subnets : can(cidrhost(cidr, 0))])
+    error_message = "public_subnets must list at least two IPv4 CIDR blocks, one per availability zone."
+  }
+}
+
+variable "enable_flow_logs" {
+  description = "Record VPC flow logs (all traffic) to a KMS-encrypted CloudWatch log group."
+  type        = bool
+  default     = true
+}
+
+variable "flow_log_retention_days" {
+  description = "Days CloudWatch keeps the VPC flow logs."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.flow_log_retention_days)
+    error_message = "flow_log_retention_days must be a retention CloudWatch Logs supports (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653)."
+  }
+}
+
+variable "tags" {
+  description = "Extra tags for every resource of the module (the provider adds the organisation's default tags)."
+  type        = map(string)
+  default     = {}
+}
