@@ -1,0 +1,114 @@
+"""Control-plane command lines, state handling and errors (no binaries needed)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from platformctl import controlplane, proc
+from platformctl.report import SilentReporter
+from tests.conftest import REPO
+
+
+def _flags(argv: list[str]) -> dict[str, str]:
+    return dict(a.removeprefix("--").split("=", 1) for a in argv[1:])
+
+
+def test_apiserver_flags_make_a_minimal_secure_loopback_server(tmp_path: Path) -> None:
+    layout = controlplane.Layout(tmp_path)
+    ports = controlplane.Ports(2379, 2380, 6443, 10257, 10259)
+    flags = _flags(controlplane.apiserver_args(Path("/bin/kube-apiserver"), layout, ports))
+    assert flags["etcd-servers"] == "https://127.0.0.1:2379"
+    assert flags["bind-address"] == flags["advertise-address"] == "127.0.0.1"
+    assert flags["secure-port"] == "6443"
+    assert flags["authorization-mode"] == "Node,RBAC"
+    assert flags["client-ca-file"] == str(layout.pki.ca.cert)
+    assert flags["service-account-signing-key-file"] == str(layout.pki.sa_key)
+    for key in (
+        "tls-cert-file",
+        "tls-private-key-file",
+        "service-account-key-file",
+        "service-account-issuer",
+        "service-cluster-ip-range",
+        "etcd-certfile",
+    ):
+        assert flags[key]
+
+
+def test_etcd_and_controllers_bind_loopback_without_leader_election(tmp_path: Path) -> None:
+    layout = controlplane.Layout(tmp_path)
+    ports = controlplane.Ports(2379, 2380, 6443, 10257, 10259)
+    etcd = _flags(controlplane.etcd_args(Path("/bin/etcd"), layout, ports))
+    assert etcd["listen-client-urls"] == "https://127.0.0.1:2379"
+    assert etcd["listen-peer-urls"] == "https://127.0.0.1:2380"
+    assert etcd["client-cert-auth"] == "true"
+    assert etcd["data-dir"] == str(layout.etcd_data)
+    for argv in (
+        controlplane.controller_manager_args(Path("/bin/kcm"), layout, ports),
+        controlplane.scheduler_args(Path("/bin/ks"), layout, ports),
+    ):
+        flags = _flags(argv)
+        assert flags["leader-elect"] == "false"
+        assert flags["bind-address"] == "127.0.0.1"
+        assert Path(flags["kubeconfig"]).parent == tmp_path / "kubeconfigs"
+
+
+def test_ports_are_distinct_and_free() -> None:
+    ports = controlplane.Ports.pick()
+    values = [
+        ports.etcd_client,
+        ports.etcd_peer,
+        ports.apiserver,
+        ports.controller_manager,
+        ports.scheduler,
+    ]
+    assert len(set(values)) == 5
+
+
+def test_status_of_a_control_plane_that_never_ran(tmp_path: Path) -> None:
+    st = controlplane.status(REPO, base=tmp_path)
+    assert not st.running and not st.ready and st.components == () and st.server is None
+    assert controlplane.stop(REPO, SilentReporter(), base=tmp_path) == ()
+
+
+def test_stop_leaves_a_reused_pid_alone(tmp_path: Path) -> None:
+    """A recorded pid that now runs another program is forgotten, never signalled."""
+    layout = controlplane.Layout(tmp_path)
+    other = proc.spawn(
+        [sys.executable, "-c", "import time; time.sleep(60)"], log_path=tmp_path / "other.log"
+    )
+    try:
+        record = {"name": "etcd", "pid": other, "exe": "/nonexistent/etcd", "port": 1, "log": "x"}
+        layout.state.write_text(
+            json.dumps({"server": "https://127.0.0.1:1", "processes": [record]})
+        )
+        st = controlplane.status(REPO, base=tmp_path)
+        assert not st.running and "etcd" in st.note
+        assert controlplane.stop(REPO, SilentReporter(), base=tmp_path) == ()
+        assert proc.pid_alive(other)
+        assert not layout.state.exists()
+    finally:
+        proc.stop(other)
+
+
+def test_purge_removes_the_directory(tmp_path: Path) -> None:
+    base = tmp_path / "cp"
+    (base / "etcd").mkdir(parents=True)
+    controlplane.purge(REPO, SilentReporter(), base=base)
+    assert not base.exists()
+
+
+def test_a_missing_binary_is_a_tool_error_naming_the_install_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from platformctl.errors import ToolNotFoundError
+
+    monkeypatch.setenv("PLATFORMCTL_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(ToolNotFoundError) as info:
+        controlplane.locate_binaries(REPO)
+    assert "etcd" in info.value.message
+    assert "platformctl tools install --only etcd" in (info.value.hint or "")
