@@ -44,7 +44,9 @@ def build_job(
     if code_configmap:
         mounts = [models.V1VolumeMount(name="code", mount_path=WORKSPACE, read_only=True)]
         volumes = [
-            models.V1Volume(name="code", config_map=models.V1ConfigMapVolumeSource(name=code_configmap))
+            models.V1Volume(
+                name="code", config_map=models.V1ConfigMapVolumeSource(name=code_configmap)
+            )
         ]
     pod = models.V1PodTemplateSpec(
         metadata=models.V1ObjectMeta(annotations={constants.ISTIO_SIDECAR_INJECTION: "false"}),
@@ -84,7 +86,9 @@ def build_job(
     )
 
 
-def ship_code(api: client.ApiClient, job: models.KubeflowOrgV1PyTorchJob, name: str, uid: str) -> None:
+def ship_code(
+    api: client.ApiClient, job: models.KubeflowOrgV1PyTorchJob, name: str, uid: str
+) -> None:
     """Create the ConfigMap with train.py, owned by the job (deleted with it)."""
     body = client.V1ConfigMap(
         metadata=client.V1ObjectMeta(
@@ -92,8 +96,10 @@ def ship_code(api: client.ApiClient, job: models.KubeflowOrgV1PyTorchJob, name: 
             namespace=job.metadata.namespace,
             owner_references=[
                 client.V1OwnerReference(
-                    api_version=constants.API_VERSION, kind=constants.PYTORCHJOB_KIND,
-                    name=job.metadata.name, uid=uid,
+                    api_version=constants.API_VERSION,
+                    kind=constants.PYTORCHJOB_KIND,
+                    name=job.metadata.name,
+                    uid=uid,
                 )
             ],
         ),
@@ -111,7 +117,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--gpus", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--follow", action="store_true", help="wait for the job and print the master's logs")
+    parser.add_argument(
+        "--follow", action="store_true", help="wait for the job and print the master's logs"
+    )
     parser.add_argument("--delete", action="store_true", help="delete the job at the end")
     opts = parser.parse_args()
 
@@ -120,8 +128,13 @@ def main() -> None:
     training = TrainingClient(client_configuration=configuration, namespace=opts.namespace)
     code = f"{opts.name}-code"
     job = build_job(
-        opts.name, opts.namespace, image=opts.image, workers=opts.workers, gpus=opts.gpus,
-        args=["--epochs", str(opts.epochs)], code_configmap=code,
+        opts.name,
+        opts.namespace,
+        image=opts.image,
+        workers=opts.workers,
+        gpus=opts.gpus,
+        args=["--epochs", str(opts.epochs)],
+        code_configmap=code,
     )
     training.create_job(job=job)
     created = training.get_job(opts.name)
@@ -129,7 +142,9 @@ def main() -> None:
     print(f"created PyTorchJob {opts.namespace}/{opts.name}")
     try:
         if opts.follow:
-            training.wait_for_job_conditions(opts.name, expected_conditions={"Running", "Succeeded"})
+            training.wait_for_job_conditions(
+                opts.name, expected_conditions={"Running", "Succeeded"}
+            )
             training.get_job_logs(opts.name, follow=True)
             training.wait_for_job_conditions(opts.name)
             print(f"conditions: {[c.type for c in training.get_job_conditions(opts.name)]}")

@@ -41,8 +41,10 @@ def make_spirals(samples: int, classes: int, noise: float, seed: int) -> TensorD
 
 def model_for(classes: int, hidden: int) -> nn.Module:
     return nn.Sequential(
-        nn.Linear(2, hidden), nn.ReLU(),
-        nn.Linear(hidden, hidden), nn.ReLU(),
+        nn.Linear(2, hidden),
+        nn.ReLU(),
+        nn.Linear(hidden, hidden),
+        nn.ReLU(),
         nn.Linear(hidden, classes),
     )
 
@@ -57,7 +59,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--hidden", type=int, default=128)
     parser.add_argument("--noise", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--cpu", action="store_true", help="do not use a GPU even if one is present")
+    parser.add_argument(
+        "--cpu", action="store_true", help="do not use a GPU even if one is present"
+    )
     return parser.parse_args(argv)
 
 
@@ -78,9 +82,15 @@ def main(argv: list[str] | None = None) -> float:
     data = make_spirals(args.samples, args.classes, args.noise, args.seed)
     train_size = int(0.9 * len(data))
     train, test = torch.utils.data.random_split(
-        data, [train_size, len(data) - train_size], generator=torch.Generator().manual_seed(args.seed)
+        data,
+        [train_size, len(data) - train_size],
+        generator=torch.Generator().manual_seed(args.seed),
     )
-    sampler = DistributedSampler(train, num_replicas=world, rank=rank, shuffle=True) if distributed else None
+    sampler = (
+        DistributedSampler(train, num_replicas=world, rank=rank, shuffle=True)
+        if distributed
+        else None
+    )
     loader = DataLoader(train, batch_size=args.batch_size, sampler=sampler, shuffle=sampler is None)
 
     model = model_for(args.classes, args.hidden).to(device)
@@ -97,18 +107,20 @@ def main(argv: list[str] | None = None) -> float:
         model.train()
         started = time.monotonic()
         total = torch.zeros(2, device=device)  # loss sum, batches
-        for inputs, labels in loader:
-            inputs, labels = inputs.to(device), labels.to(device)
+        for batch, target in loader:
             optimizer.zero_grad()
-            loss = loss_fn(model(inputs), labels)
+            loss = loss_fn(model(batch.to(device)), target.to(device))
             loss.backward()
             optimizer.step()
             total += torch.stack([loss.detach(), torch.ones((), device=device)])
         if distributed:
             dist.all_reduce(total)
         if rank == 0:
-            print(f"epoch {epoch}: loss {total[0].item() / total[1].item():.4f} "
-                  f"({time.monotonic() - started:.2f} s)", flush=True)
+            print(
+                f"epoch {epoch}: loss {total[0].item() / total[1].item():.4f} "
+                f"({time.monotonic() - started:.2f} s)",
+                flush=True,
+            )
 
     accuracy = evaluate(model, test, device)
     if rank == 0:
