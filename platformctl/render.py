@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -94,6 +96,38 @@ def hcl_literal(value: Any) -> str:
     raise TypeError(f"cannot render {type(value).__name__} as HCL")
 
 
+_SHAPE_MODE: ContextVar[bool] = ContextVar("shape_mode", default=False)
+_SAFE_STRING = re.compile(r"[A-Za-z0-9 ._/:,=+@-]*")
+_COMMENT_LINE = re.compile(r"^[ \t]*#.*$", re.MULTILINE)
+_PARSED_SHAPES: set[str] = set()
+
+
+def _shape_literal(value: Any) -> str:
+    """Like hcl_literal, but a string of plain characters becomes "_" and a number 0.
+
+    Such literals are single tokens that are valid whatever their content, so two files
+    that differ only in them either both parse or both fail.
+    """
+    if isinstance(value, bool):
+        return "true"
+    if isinstance(value, int | float):
+        return "0"
+    if isinstance(value, str):
+        return '"_"' if _SAFE_STRING.fullmatch(value) else hcl_literal(value)
+    if isinstance(value, Mapping):
+        items = ", ".join(
+            f"{_shape_literal(str(k))} = {_shape_literal(v)}" for k, v in sorted(value.items())
+        )
+        return "{ " + items + " }" if value else "{}"
+    if isinstance(value, Iterable):
+        return "[" + ", ".join(_shape_literal(v) for v in value) + "]"
+    return hcl_literal(value)
+
+
+def _hcl_filter(value: Any) -> str:
+    return _shape_literal(value) if _SHAPE_MODE.get() else hcl_literal(value)
+
+
 @cache
 def _jinja(templates: Path) -> Any:
     import jinja2
@@ -106,7 +140,7 @@ def _jinja(templates: Path) -> Any:
         lstrip_blocks=True,
         autoescape=False,
     )
-    env.filters["hcl"] = hcl_literal
+    env.filters["hcl"] = _hcl_filter
     env.filters["dict"] = dict
     return env
 
@@ -124,11 +158,21 @@ def render_tree(
     modules_rel = "/".join([".."] * 5)
 
     def render(name: str, **ctx: Any) -> str:
+        template = jenv.get_template(name)
         try:
-            text: str = jenv.get_template(name).render(ctx)
+            text: str = template.render(ctx)
+            # Parse-check each distinct shape once: the parse is the slow part of rendering.
+            token = _SHAPE_MODE.set(True)
+            try:
+                shape = name + "\n" + _COMMENT_LINE.sub("", template.render(ctx))
+            finally:
+                _SHAPE_MODE.reset(token)
         except jinja2.TemplateError as exc:
             raise OperationError(f"Template error in {TEMPLATES_DIR}/{name}: {exc}") from exc
+        shapes[text] = shape
         return text
+
+    shapes: dict[str, str] = {}
 
     files[base / "root.hcl"] = render(
         "root.hcl.j2", org=org, default_endpoint=DEFAULT_SANDBOX_ENDPOINT
@@ -150,7 +194,9 @@ def render_tree(
                 f"units/{unit}.hcl.j2", **ctx
             )
     for path, text in files.items():
-        parse_hcl(text, path)
+        if shapes[text] not in _PARSED_SHAPES:
+            parse_hcl(text, path)
+            _PARSED_SHAPES.add(shapes[text])
     return RenderedTree(org=org, envs=tuple(e.name for e in envs), files=files)
 
 

@@ -35,7 +35,7 @@ app = typer.Typer(
         "Start with:  platformctl doctor   then   platformctl plan-all --org ExampleOrg --env sandbox"
     ),
     no_args_is_help=True,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
 )
