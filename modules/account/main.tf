@@ -1,0 +1,143 @@
+# The GitHub OIDC provider and the two roles GitHub Actions assumes:
+#   deploy: apply and destroy, only from the main branch or a job of one of the listed
+#           GitHub environments (where required reviewers can gate it);
+#   plan:   read-only plans of pull requests and the nightly drift check.
+
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+locals {
+  account   = data.aws_caller_identity.current.account_id
+  partition = data.aws_partition.current.partition
+  repo      = var.github_repository
+
+  oidc_host         = "token.actions.githubusercontent.com"
+  oidc_provider_arn = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : var.existing_oidc_provider_arn
+
+  deploy_subjects = concat(
+    ["repo:${local.repo}:ref:refs/heads/${var.main_branch}"],
+    [for env in var.environments : "repo:${local.repo}:environment:${env}"],
+  )
+  plan_subjects = [
+    "repo:${local.repo}:pull_request",
+    "repo:${local.repo}:ref:refs/heads/${var.main_branch}",
+  ]
+
+  state_buckets = [for region in var.regions : "terraform-state-${var.org}-${region}"]
+
+  tags = merge(var.tags, {
+    Organization = var.org
+    ManagedBy    = "platformctl"
+    Component    = "account"
+  })
+}
+
+resource "aws_iam_openid_connect_provider" "github" {
+  count = var.create_oidc_provider ? 1 : 0
+
+  url             = "https://${local.oidc_host}"
+  client_id_list  = ["sts.amazonaws.com"]
+  thumbprint_list = var.oidc_thumbprints
+  tags            = local.tags
+}
+
+data "aws_iam_policy_document" "deploy_trust" {
+  statement {
+    sid     = "GitHubMainAndEnvironments"
+    effect  = "Allow"
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+
+    principals {
+      type        = "Federated"
+      identifiers = [local.oidc_provider_arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_host}:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+
+    # Exact subjects, no wildcards: other branches, tags, forks and pull requests are refused.
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_host}:sub"
+      values   = local.deploy_subjects
+    }
+  }
+}
+
+data "aws_iam_policy_document" "plan_trust" {
+  statement {
+    sid     = "GitHubPullRequestsAndMain"
+    effect  = "Allow"
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+
+    principals {
+      type        = "Federated"
+      identifiers = [local.oidc_provider_arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_host}:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_host}:sub"
+      values   = local.plan_subjects
+    }
+  }
+}
+
+resource "aws_iam_role" "deploy" {
+  name                 = "${var.org}-github-deploy"
+  path                 = var.role_path
+  description          = "GitHub Actions of ${local.repo}: platformctl deploy/destroy (main branch and environments ${join(", ", var.environments)})."
+  assume_role_policy   = data.aws_iam_policy_document.deploy_trust.json
+  max_session_duration = var.max_session_hours * 3600
+  tags                 = local.tags
+
+  lifecycle {
+    precondition {
+      condition     = var.create_oidc_provider || var.existing_oidc_provider_arn != null
+      error_message = "With create_oidc_provider = false, set existing_oidc_provider_arn to the account's GitHub OIDC provider."
+    }
+  }
+}
+
+resource "aws_iam_role" "plan" {
+  name                 = "${var.org}-github-plan"
+  path                 = var.role_path
+  description          = "GitHub Actions of ${local.repo}: read-only platformctl plans (pull requests, drift)."
+  assume_role_policy   = data.aws_iam_policy_document.plan_trust.json
+  max_session_duration = 3600
+  tags                 = local.tags
+}
+
+resource "aws_iam_role_policy" "deploy" {
+  name   = "platformctl-deploy"
+  role   = aws_iam_role.deploy.id
+  policy = data.aws_iam_policy_document.deploy.json
+}
+
+resource "aws_iam_role_policy" "deploy_state" {
+  name   = "platformctl-state"
+  role   = aws_iam_role.deploy.id
+  policy = data.aws_iam_policy_document.state_read_write.json
+}
+
+resource "aws_iam_role_policy" "plan" {
+  name   = "platformctl-plan"
+  role   = aws_iam_role.plan.id
+  policy = data.aws_iam_policy_document.read.json
+}
+
+resource "aws_iam_role_policy" "plan_state" {
+  name   = "platformctl-state"
+  role   = aws_iam_role.plan.id
+  policy = data.aws_iam_policy_document.state_read_lock.json
+}
