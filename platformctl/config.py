@@ -22,6 +22,7 @@ ORG_ENV_VAR = "PLATFORMCTL_ORG"
 _ORG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,30})[a-z0-9]$")
 _NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?$")
 _REGION_RE = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-[0-9]$")
+_GITHUB_REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 _K8S_VERSION_RE = re.compile(r"^1\.[0-9]{2}$")
 _LABEL_KEY_RE = re.compile(r"^([a-z0-9.-]{1,253}/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$")
 _LABEL_VALUE_RE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$")
@@ -148,9 +149,10 @@ class Environment:
 
 @dataclass(frozen=True)
 class Platform:
-    """Every environment of platform.toml, in file order."""
+    """Every environment of platform.toml, in file order, and the GitOps repository."""
 
     environments: tuple[Environment, ...] = field(default_factory=tuple)
+    github_repository: str | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -196,7 +198,15 @@ def load_platform(root: Path) -> Platform:
 
 def parse_platform(data: Mapping[str, Any]) -> Platform:
     """Validate a decoded platform document (the [[environments]] list)."""
-    _only_keys("platform.toml", data, {"environments"})
+    _only_keys("platform.toml", data, {"environments", "github_repository"})
+    repository = data.get("github_repository")
+    if repository is not None and (
+        not isinstance(repository, str) or not _GITHUB_REPO_RE.fullmatch(repository)
+    ):
+        raise UsageError(
+            f'platform.toml: github_repository {repository!r} must look like "owner/name" '
+            "exactly as GitHub spells it (no wildcards)."
+        )
     raw_envs = data.get("environments")
     if not isinstance(raw_envs, list) or not raw_envs:
         raise UsageError(
@@ -211,7 +221,7 @@ def parse_platform(data: Mapping[str, Any]) -> Platform:
             )
         seen[env.name] = 1
     _check_overlaps(envs)
-    return Platform(envs)
+    return Platform(envs, repository)
 
 
 def _only_keys(where: str, table: Mapping[str, Any], allowed: set[str]) -> None:

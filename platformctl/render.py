@@ -25,6 +25,7 @@ from platformctl.fsutil import write_atomic
 LIVE_DIR = "live"
 TEMPLATES_DIR = "templates"
 UNITS = ("vpc", "eks", "mesh", "kubeflow")
+ACCOUNT_DIR = "_account"
 RENDERED_SUFFIX = ".hcl"
 DEFAULT_SANDBOX_ENDPOINT = "http://127.0.0.1:5000"
 
@@ -193,6 +194,19 @@ def render_tree(
             files[unit_dir(org, env, unit) / "terragrunt.hcl"] = render(
                 f"units/{unit}.hcl.j2", **ctx
             )
+    account_envs = [e for e in platform.environments if not e.sandbox]
+    if platform.github_repository and account_envs and env_name is None:
+        account = base / ACCOUNT_DIR
+        ctx = {
+            "org": org,
+            "repository": platform.github_repository,
+            "environments": [e.name for e in account_envs],
+            "regions": sorted({e.region for e in account_envs}),
+            "region": account_envs[0].region,
+        }
+        files[account / "env.hcl"] = render("account/env.hcl.j2", **ctx)
+        files[account / "region.hcl"] = render("account/region.hcl.j2", **ctx)
+        files[account / "account" / "terragrunt.hcl"] = render("account/account.hcl.j2", **ctx)
     for path, text in files.items():
         if shapes[text] not in _PARSED_SHAPES:
             parse_hcl(text, path)

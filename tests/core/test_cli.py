@@ -30,7 +30,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_render_then_check_is_fresh(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["render", "--org", "ExampleOrg"], capsys)
-    assert code == 0 and "15 written" in out
+    assert code == 0 and "18 written" in out
     code, out, _ = run(["render", "--org", "ExampleOrg", "--check"], capsys)
     assert code == 0 and "up to date" in out
 

@@ -142,3 +142,11 @@ def test_region_az_limit_is_per_region() -> None:
         parse_platform(data)
     data["environments"][0]["azs"] = 2
     assert parse_platform(data).get("dev").azs == 2
+
+
+@pytest.mark.parametrize("repo", ["nope", "a/b/c", "*/x", "owner/*", ""])
+def test_github_repository_must_be_owner_slash_name(repo: str) -> None:
+    data = base_platform()
+    data["github_repository"] = repo
+    with pytest.raises(UsageError, match="github_repository"):
+        parse_platform(data)

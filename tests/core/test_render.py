@@ -31,9 +31,9 @@ def test_rendering_is_deterministic_and_complete(tmp_path: Path) -> None:
     snapshot = tree_snapshot(root / "live")
     second = write_tree(root, render_tree(root, platform, ORG), all_envs=True)
     assert tree_snapshot(root / "live") == snapshot
-    assert second.written == () and len(second.unchanged) == len(first.written) == 15
+    assert second.written == () and len(second.unchanged) == len(first.written) == 18
     units = sorted(str(p) for p in first.tree.files if p.name == "terragrunt.hcl")
-    assert units == [
+    assert units == ["exampleorg/_account/account/terragrunt.hcl"] + [
         f"exampleorg/{env}/us-east-1/{unit}/terragrunt.hcl"
         for env in ("dev", "sandbox")
         for unit in ("eks", "kubeflow", "mesh", "vpc")
@@ -50,6 +50,7 @@ def test_every_rendered_file_parses_and_units_declare_their_dependencies(tmp_pat
             deps[path.parent.name] = sorted(dependency_paths(parsed))
             assert parsed["include"], f"{path} includes root.hcl"
     assert deps == {
+        "account": [],
         "vpc": [],
         "eks": ["../vpc"],
         "mesh": ["../eks"],
@@ -72,6 +73,15 @@ def test_root_config_has_encrypted_locked_state_and_default_tags(tmp_path: Path)
     ):
         assert needle in text
     assert 'org        = "exampleorg"' in text
+
+
+def test_account_unit_lists_the_real_environments_only(tmp_path: Path) -> None:
+    root = make_repo(tmp_path)
+    files = render_tree(root, load_platform(root), ORG).files
+    unit = parse_hcl(files[Path("exampleorg/_account/account/terragrunt.hcl")], "account")
+    assert unit["inputs"]["environments"] == ['"dev"']
+    assert unit["inputs"]["github_repository"] == '"ExampleOrg/platform"'
+    assert 'region = "us-east-1"' in files[Path("exampleorg/_account/region.hcl")]
 
 
 def test_sandbox_and_dev_differ_only_where_they_should(tmp_path: Path) -> None:

@@ -1,0 +1,7 @@
+# env.hcl: the account-wide unit of ExampleOrg (GitHub OIDC provider and roles).
+# Rendered by platformctl from templates/account/env.hcl.j2; do not edit.
+
+locals {
+  env     = "_account"
+  sandbox = false
+}
