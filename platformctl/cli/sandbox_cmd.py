@@ -1,9 +1,124 @@
-"""Placeholder: commands of this module are not registered yet."""
+"""platformctl sandbox up|down|status: the local stand-in for AWS (and the control plane)."""
 
 from __future__ import annotations
 
+import json
+
 import typer
+
+from platformctl.cli import options
+from platformctl.cli.context import AppContext, ConsoleReporter
+
+sandbox_app = typer.Typer(
+    name="sandbox",
+    help="Run the local sandbox: a moto AWS emulator on 127.0.0.1 (and the local control plane).",
+    no_args_is_help=True,
+)
+
+Port = typer.Option(
+    None,
+    "--port",
+    "-p",
+    help="Port of the AWS emulator on 127.0.0.1 (default 5000).",
+    show_default=False,
+)
+
+
+def _print(app: AppContext, result: object, as_json: bool) -> None:
+    from rich.table import Table
+
+    from platformctl.sandbox import SandboxStatus
+
+    assert isinstance(result, SandboxStatus)
+    if as_json:
+        app.console.out(json.dumps(result.to_json(), indent=2), highlight=False)
+        return
+    table = Table(title="Sandbox", title_justify="left")
+    for col in ("component", "state", "pid", "endpoint", "started", "detail"):
+        table.add_column(col, no_wrap=col in ("endpoint", "started", "pid"))
+    for c in result.components:
+        state = "[green]running[/]" if c.running else "[dim]stopped[/]"
+        if c.action in ("started", "reused", "replaced", "stopped"):
+            state += f" ({c.action})"
+        table.add_row(
+            c.name, state, str(c.pid or "-"), c.endpoint or "-", c.started_at or "-", c.detail
+        )
+    app.console.print(table)
+
+
+Only = typer.Option(
+    None,
+    "--only",
+    help="Start only this component (repeatable), e.g. --only moto.",
+    show_default=False,
+)
+
+
+@sandbox_app.command("up")
+def up(
+    ctx: typer.Context,
+    port: int | None = Port,
+    only: list[str] | None = Only,
+    as_json: bool = options.Json,
+) -> None:
+    """Start the sandbox (idempotent: a running one is reused) and wait until it answers.
+
+    State (pids, ports, endpoints) is kept in .platformctl/sandbox.json; logs in
+    .platformctl/logs/.
+
+    Examples:
+
+      platformctl sandbox up
+
+      platformctl sandbox up --port 5055 --only moto --json
+    """
+    from platformctl import sandbox
+
+    app: AppContext = ctx.obj
+    result = sandbox.up(
+        app.root,
+        ConsoleReporter(app.err),
+        sandbox.SandboxOptions(port=port, only=tuple(only or ())),
+    )
+    _print(app, result, as_json)
+    if not as_json:
+        endpoint = next((c.endpoint for c in result.components if c.name == "moto"), None)
+        if endpoint:
+            app.console.print(
+                f"AWS endpoint: {endpoint}  (export PLATFORMCTL_AWS_ENDPOINT={endpoint})"
+            )
+
+
+@sandbox_app.command("down")
+def down(ctx: typer.Context, as_json: bool = options.Json) -> None:
+    """Stop the sandbox processes this repository started (and nothing else).
+
+    Examples:
+
+      platformctl sandbox down
+    """
+    from platformctl import sandbox
+
+    app: AppContext = ctx.obj
+    _print(app, sandbox.down(app.root, ConsoleReporter(app.err)), as_json)
+
+
+@sandbox_app.command("status")
+def status(ctx: typer.Context, as_json: bool = options.Json) -> None:
+    """Say what runs where (exit 1 when the sandbox is not fully running).
+
+    Examples:
+
+      platformctl sandbox status --json
+    """
+    from platformctl import sandbox
+
+    app: AppContext = ctx.obj
+    result = sandbox.status(app.root)
+    _print(app, result, as_json)
+    if not result.running:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
-    del app
+    app.add_typer(sandbox_app)

@@ -1,0 +1,390 @@
+"""The local sandbox: services on 127.0.0.1 that stand in for AWS (and, later, EKS).
+
+The sandbox is a list of components started in order and stopped in reverse. Each
+component keeps its record (pid, port, endpoint, started_at) under its name in
+.platformctl/sandbox.json, written atomically, and only ever stops the process it
+recorded. Adding a component (the local Kubernetes control plane) is one line in
+`components()`; it implements the `Component` protocol below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socket
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from platformctl import proc
+from platformctl.aws import AwsTarget
+from platformctl.config import Environment, load_platform
+from platformctl.errors import OperationError, UsageError
+from platformctl.fsutil import write_atomic
+from platformctl.paths import state_dir
+from platformctl.render import DEFAULT_SANDBOX_ENDPOINT
+from platformctl.report import Reporter
+
+STATE_FILE = "sandbox.json"
+SANDBOX_ACCESS_KEY = "sandbox"
+SANDBOX_SECRET_KEY = "sandbox"
+DEFAULT_MOTO_PORT = int(DEFAULT_SANDBOX_ENDPOINT.rsplit(":", 1)[1])
+NOT_RUNNING = "The sandbox is not running; run `platformctl sandbox up`."
+
+
+@dataclass(frozen=True)
+class SandboxOptions:
+    """Options of `sandbox up`; a component reads the ones that concern it."""
+
+    port: int | None = None
+    wait_seconds: float = 60.0
+    only: tuple[str, ...] = ()  # start just these components (by name); empty means all
+
+
+@dataclass(frozen=True)
+class ComponentStatus:
+    """What one component is doing. action: started, reused, replaced, stopped, running, absent."""
+
+    name: str
+    running: bool
+    action: str
+    pid: int | None = None
+    port: int | None = None
+    endpoint: str | None = None
+    started_at: str | None = None
+    detail: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "running": self.running,
+            "action": self.action,
+            "pid": self.pid,
+            "port": self.port,
+            "endpoint": self.endpoint,
+            "started_at": self.started_at,
+            "detail": self.detail,
+        }
+
+
+class Component(Protocol):
+    """One sandbox service. Implementations must be idempotent and stop only their own pid."""
+
+    name: str
+
+    def start(self, root: Path, options: SandboxOptions, reporter: Reporter) -> ComponentStatus: ...
+
+    def stop(self, root: Path, reporter: Reporter) -> ComponentStatus: ...
+
+    def status(self, root: Path) -> ComponentStatus: ...
+
+    def env(self, root: Path) -> Mapping[str, str]:
+        """Environment a client needs to use this component (empty when not running)."""
+        ...
+
+
+# --- the shared state file ------------------------------------------------------------
+
+
+def state_path(root: Path) -> Path:
+    return state_dir(root) / STATE_FILE
+
+
+def read_records(root: Path) -> dict[str, dict[str, Any]]:
+    path = state_path(root)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError):
+        return {}  # a corrupt file is as good as none: every record in it is stale
+    return {k: v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
+
+
+def read_record(root: Path, name: str) -> dict[str, Any] | None:
+    return read_records(root).get(name)
+
+
+def write_record(root: Path, name: str, record: Mapping[str, Any] | None) -> None:
+    """Set (or with None remove) one component's record; the file goes when it is empty."""
+    records = read_records(root)
+    if record is None:
+        records.pop(name, None)
+    else:
+        records[name] = dict(record)
+    path = state_path(root)
+    if records:
+        write_atomic(path, json.dumps(records, indent=2, sort_keys=True) + "\n")
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return (
+            Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        )
+    except OSError:
+        return ""
+
+
+def port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _answers(url: str, timeout: float = 2.0) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout):
+            return True
+    except urllib.error.HTTPError:
+        return True  # it answered, with an error status
+    except OSError:
+        return False
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- the AWS emulator -----------------------------------------------------------------
+
+
+class Moto:
+    """moto server on 127.0.0.1, with the AWS-managed IAM policies loaded."""
+
+    name = "moto"
+    health_path = "/moto-api/"
+
+    def _live(self, record: Mapping[str, Any] | None) -> bool:
+        """The recorded pid is alive and is a moto server (pids get reused)."""
+        if not record or not isinstance(record.get("pid"), int):
+            return False
+        pid: int = record["pid"]
+        return proc.pid_alive(pid) and "moto.server" in _cmdline(pid)
+
+    def status(self, root: Path) -> ComponentStatus:
+        record = read_record(root, self.name)
+        if record is None:
+            return ComponentStatus(self.name, False, "absent", detail="not running")
+        if not self._live(record):
+            return ComponentStatus(
+                self.name,
+                False,
+                "absent",
+                pid=record.get("pid"),
+                detail="not running (stale record: the recorded process is gone)",
+            )
+        endpoint = str(record.get("endpoint"))
+        answering = _answers(endpoint + self.health_path)
+        return ComponentStatus(
+            self.name,
+            True,
+            "running",
+            pid=record["pid"],
+            port=record.get("port"),
+            endpoint=endpoint,
+            started_at=record.get("started_at"),
+            detail="AWS emulator" + ("" if answering else " (not answering)"),
+        )
+
+    def start(self, root: Path, options: SandboxOptions, reporter: Reporter) -> ComponentStatus:
+        record = read_record(root, self.name)
+        replaced = False
+        if record is not None:
+            if self._live(record) and _answers(str(record.get("endpoint")) + self.health_path):
+                if options.port is not None and options.port != record.get("port"):
+                    reporter.warn(
+                        f"moto is already running on port {record.get('port')}; --port "
+                        f"{options.port} ignored (run `platformctl sandbox down` first to move it)."
+                    )
+                return ComponentStatus(
+                    self.name,
+                    True,
+                    "reused",
+                    pid=record["pid"],
+                    port=record.get("port"),
+                    endpoint=record.get("endpoint"),
+                    started_at=record.get("started_at"),
+                    detail="AWS emulator",
+                )
+            if self._live(record):
+                reporter.warn(f"moto (pid {record['pid']}) does not answer; restarting it.")
+                proc.stop(int(record["pid"]))
+            write_record(root, self.name, None)
+            replaced = True
+        port = options.port if options.port is not None else DEFAULT_MOTO_PORT
+        if not port_free(port):
+            raise OperationError(
+                f"Port {port} on 127.0.0.1 is in use by another program; "
+                "choose another with `platformctl sandbox up --port N`."
+            )
+        endpoint = f"http://127.0.0.1:{port}"
+        log_path = state_dir(root) / "logs" / "moto.log"
+        reporter.step(f"sandbox: starting moto on {endpoint}")
+        pid = proc.spawn(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            env={"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
+            log_path=log_path,
+        )
+        started_at = _now()
+        write_record(
+            root,
+            self.name,
+            {
+                "pid": pid,
+                "port": port,
+                "endpoint": endpoint,
+                "started_at": started_at,
+                "log": str(log_path),
+            },
+        )
+        deadline = time.monotonic() + options.wait_seconds
+        while not _answers(endpoint + self.health_path, timeout=1.0):
+            if not proc.pid_alive(pid) or time.monotonic() > deadline:
+                proc.stop(pid)
+                write_record(root, self.name, None)
+                tail = _tail(log_path)
+                raise OperationError(
+                    f"moto did not start on {endpoint} (see {log_path})"
+                    + (f": {tail}" if tail else ".")
+                )
+            time.sleep(0.1)
+        return ComponentStatus(
+            self.name,
+            True,
+            "replaced" if replaced else "started",
+            pid=pid,
+            port=port,
+            endpoint=endpoint,
+            started_at=started_at,
+            detail="AWS emulator",
+        )
+
+    def stop(self, root: Path, reporter: Reporter) -> ComponentStatus:
+        record = read_record(root, self.name)
+        if record is None:
+            return ComponentStatus(self.name, False, "absent", detail="was not running")
+        pid = record.get("pid")
+        if self._live(record) and isinstance(pid, int):
+            reporter.step(f"sandbox: stopping moto (pid {pid})")
+            proc.stop(pid)
+            detail = f"stopped pid {pid}"
+        else:
+            detail = "was not running (removed a stale record)"
+        write_record(root, self.name, None)
+        return ComponentStatus(self.name, False, "stopped", pid=pid, detail=detail)
+
+    def env(self, root: Path) -> Mapping[str, str]:
+        record = read_record(root, self.name)
+        if not self._live(record) or record is None:
+            return {}
+        endpoint = str(record["endpoint"])
+        return {
+            "PLATFORMCTL_AWS_ENDPOINT": endpoint,
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ACCESS_KEY_ID": SANDBOX_ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": SANDBOX_SECRET_KEY,
+        }
+
+
+def _tail(path: Path, lines: int = 5) -> str:
+    try:
+        return " | ".join(path.read_text(errors="replace").strip().splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+# --- the sandbox as a whole -----------------------------------------------------------
+
+
+def components() -> tuple[Component, ...]:
+    """Every sandbox component in start order (the control plane is appended here)."""
+    return (Moto(),)
+
+
+@dataclass(frozen=True)
+class SandboxStatus:
+    components: tuple[ComponentStatus, ...]
+
+    @property
+    def running(self) -> bool:
+        return all(c.running for c in self.components)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"running": self.running, "components": [c.to_json() for c in self.components]}
+
+
+def up(root: Path, reporter: Reporter, options: SandboxOptions | None = None) -> SandboxStatus:
+    """Start every component (reusing live ones); idempotent."""
+    opts = options or SandboxOptions()
+    if opts.port is not None and not 1 <= opts.port <= 65535:
+        raise UsageError(f"--port {opts.port} is not a TCP port number (1-65535).")
+    names = [c.name for c in components()]
+    unknown = [n for n in opts.only if n not in names]
+    if unknown:
+        raise UsageError(
+            f"--only {unknown[0]!r} is not a sandbox component; known: {', '.join(names)}."
+        )
+    chosen = [c for c in components() if not opts.only or c.name in opts.only]
+    return SandboxStatus(tuple(c.start(root, opts, reporter) for c in chosen))
+
+
+def down(root: Path, reporter: Reporter) -> SandboxStatus:
+    """Stop every component this repository started, in reverse order; idempotent."""
+    stopped = [c.stop(root, reporter) for c in reversed(components())]
+    return SandboxStatus(tuple(reversed(stopped)))
+
+
+def status(root: Path) -> SandboxStatus:
+    return SandboxStatus(tuple(c.status(root) for c in components()))
+
+
+def _sandbox_region(root: Path) -> str:
+    try:
+        platform = load_platform(root)
+    except UsageError:
+        return "us-east-1"
+    regions = [e.region for e in platform.environments if e.sandbox]
+    return regions[0] if regions else "us-east-1"
+
+
+def sandbox_env(root: Path, region: str | None = None) -> dict[str, str]:
+    """The environment a terragrunt/boto3 run needs to use the sandbox.
+
+    PLATFORMCTL_AWS_ENDPOINT and AWS_ENDPOINT_URL point at the emulator, with fake
+    credentials and the sandbox region; components may add more (KUBECONFIG).
+    Raises UsageError when the AWS emulator is not running.
+    """
+    moto_env = Moto().env(root)
+    if not moto_env:
+        raise UsageError(NOT_RUNNING)
+    the_region = region or _sandbox_region(root)
+    env: dict[str, str] = {"AWS_REGION": the_region, "AWS_DEFAULT_REGION": the_region}
+    for component in components():
+        env.update(component.env(root))
+    return env
+
+
+def aws_target(root: Path, env: Environment, region: str | None = None) -> AwsTarget:
+    """Where AWS calls for an environment go: the sandbox's emulator, or AWS itself."""
+    the_region = region or env.region
+    if not env.sandbox:
+        return AwsTarget(region=the_region)
+    values = sandbox_env(root, the_region)
+    return AwsTarget(
+        region=the_region,
+        endpoint=values["AWS_ENDPOINT_URL"],
+        access_key=values["AWS_ACCESS_KEY_ID"],
+        secret_key=values["AWS_SECRET_ACCESS_KEY"],
+        label="sandbox",
+    )
