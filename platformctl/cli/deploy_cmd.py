@@ -1,9 +1,230 @@
-"""Placeholder: commands of this module are not registered yet."""
+"""platformctl deploy / destroy: apply or destroy stages with terragrunt, safely."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
 import typer
+
+from platformctl.cli import options
+from platformctl.cli.context import AppContext, ConsoleReporter
+from platformctl.cli.plan_cmd import NO_PREFLIGHT
+
+if TYPE_CHECKING:
+    from platformctl.orchestrate import RunResult
+
+
+class Stage(StrEnum):
+    vpc = "vpc"
+    eks = "eks"
+    mesh = "mesh"
+    kubeflow = "kubeflow"
+
+
+class Target(StrEnum):
+    vpc = "vpc"
+    eks = "eks"
+    mesh = "mesh"
+    kubeflow = "kubeflow"
+    all = "all"
+
+
+STAGE = typer.Argument(..., help="The stage (unit) to deploy.")
+TARGET = typer.Argument(..., help="The stage to destroy, or all.")
+ENV_HELP = "Environment from platform.toml (required when it has more than one)."
+
+
+def _require_terminal(yes: bool, dry_run: bool, command: str) -> None:
+    if not yes and not dry_run and not sys.stdin.isatty():
+        from platformctl.errors import UsageError
+
+        raise UsageError(
+            f"{command} asks for confirmation, and stdin is not a terminal: pass --yes."
+        )
+
+
+def deploy(
+    ctx: typer.Context,
+    stage: Stage = STAGE,
+    *,
+    org: str | None = options.Org,
+    env: str | None = typer.Option(None, "--env", "-e", help=ENV_HELP, show_default=False),
+    yes: bool = options.Yes,
+    with_dependencies: bool = typer.Option(
+        False,
+        "--with-dependencies",
+        help="Also plan and apply the units the stage depends on, in order.",
+    ),
+    parallelism: int | None = typer.Option(
+        None, "--parallelism", "-p", min=1, help="Units run at the same time.", show_default=False
+    ),
+    dry_run: bool = options.DryRun,
+    no_preflight: bool = NO_PREFLIGHT,
+    json_out: bool = options.Json,
+) -> None:
+    """Plan a stage, show the summary, ask, then apply exactly the saved plans.
+
+    Never applies a plan made against mock outputs: units are applied level by level,
+    and a unit whose dependencies were just applied is planned again first. After each
+    applied unit its post-install steps run (kubeconfig after eks, istio-ingress restart
+    after mesh, health gates). Without --yes it asks first, and refuses to run in a
+    non-terminal.
+
+    Examples:
+
+      platformctl deploy vpc --org ExampleOrg --env sandbox
+
+      platformctl deploy kubeflow --org ExampleOrg --env sandbox --with-dependencies --yes
+
+      platformctl deploy eks --org ExampleOrg --env dev --dry-run
+    """
+    from platformctl import orchestrate
+    from platformctl.cli.runview import LiveUnits, print_summary
+    from platformctl.config import load_platform, resolve_org
+    from platformctl.errors import Interrupted
+
+    app: AppContext = ctx.obj
+    _require_terminal(yes, dry_run, "deploy")
+    the_org = resolve_org(org)
+    platform = load_platform(app.root)
+    reporter = ConsoleReporter(app.err)
+
+    def approve(summary: RunResult) -> bool:
+        if yes:
+            return True
+        print_summary(app.err, summary)
+        return typer.confirm("Apply these plans?", default=False, err=True)
+
+    result = orchestrate.deploy(
+        app.root,
+        platform,
+        the_org,
+        env,
+        stage.value,
+        reporter=reporter,
+        opts=orchestrate.Options(
+            parallelism=parallelism, dry_run=dry_run, ask=_ask(yes), preflight=not no_preflight
+        ),
+        approve=approve,
+        with_dependencies=with_dependencies,
+        progress=LiveUnits(app.err),
+    )
+    if dry_run:
+        return
+    _show(app, result, json_out)
+    if result.interrupted:
+        raise Interrupted(f"Interrupted; the logs and summary are in {result.run_dir}.")
+    if result.aborted:
+        app.err.print("Nothing was applied.")
+        raise typer.Exit(1)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def destroy(
+    ctx: typer.Context,
+    target: Target = TARGET,
+    *,
+    org: str | None = options.Org,
+    env: str | None = typer.Option(None, "--env", "-e", help=ENV_HELP, show_default=False),
+    yes: bool = options.Yes,
+    with_dependents: bool = typer.Option(
+        False, "--with-dependents", help="Also destroy the units that depend on the stage (first)."
+    ),
+    parallelism: int | None = typer.Option(
+        None, "--parallelism", "-p", min=1, help="Units run at the same time.", show_default=False
+    ),
+    dry_run: bool = options.DryRun,
+    no_preflight: bool = NO_PREFLIGHT,
+    json_out: bool = options.Json,
+) -> None:
+    """Destroy a stage or every stage, dependents first; asks you to type the environment name.
+
+    Refuses while another unit that depends on the stage still has resources, unless
+    --with-dependents. Never proceeds in a non-terminal without --yes.
+
+    Examples:
+
+      platformctl destroy kubeflow --org ExampleOrg --env sandbox
+
+      platformctl destroy eks --org ExampleOrg --env sandbox --with-dependents
+
+      platformctl destroy all --org ExampleOrg --env sandbox --yes
+    """
+    from platformctl import orchestrate
+    from platformctl.cli.runview import LiveUnits, print_summary
+    from platformctl.config import load_platform, resolve_org
+    from platformctl.errors import Interrupted
+
+    app: AppContext = ctx.obj
+    _require_terminal(yes, dry_run, "destroy")
+    the_org = resolve_org(org)
+    platform = load_platform(app.root)
+    reporter = ConsoleReporter(app.err)
+
+    def approve(summary: RunResult) -> bool:
+        if yes:
+            return True
+        print_summary(app.err, summary)
+        env_name = summary.environments[0].env
+        typed = typer.prompt(
+            f"Type the environment name ({env_name}) to destroy these units", err=True
+        )
+        return bool(typed.strip() == env_name)
+
+    result = orchestrate.destroy(
+        app.root,
+        platform,
+        the_org,
+        env,
+        target.value,
+        reporter=reporter,
+        opts=orchestrate.Options(
+            parallelism=parallelism, dry_run=dry_run, ask=_ask(yes), preflight=not no_preflight
+        ),
+        approve=approve,
+        with_dependents=with_dependents,
+        progress=LiveUnits(app.err),
+    )
+    if dry_run:
+        return
+    _show(app, result, json_out)
+    if result.interrupted:
+        raise Interrupted(f"Interrupted; the logs and summary are in {result.run_dir}.")
+    if result.aborted:
+        app.err.print("The name did not match; nothing was destroyed.")
+        raise typer.Exit(1)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def _ask(yes: bool) -> Callable[[str], bool]:
+    """The preflight's question callback: yes with --yes, no without a terminal."""
+
+    def ask(question: str) -> bool:
+        if yes:
+            return True
+        if not sys.stdin.isatty():
+            return False
+        return bool(typer.confirm(question, default=False, err=True))
+
+    return ask
+
+
+def _show(app: AppContext, result: RunResult, json_out: bool) -> None:
+    from platformctl.cli.runview import print_summary
+
+    if json_out:
+        from platformctl.graph import dumps
+
+        app.console.out(dumps(result.to_json()), highlight=False)
+    else:
+        print_summary(app.console, result)
 
 
 def register(app: typer.Typer) -> None:
-    del app
+    app.command("deploy")(deploy)
+    app.command("destroy")(destroy)

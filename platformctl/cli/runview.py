@@ -1,0 +1,155 @@
+"""The live view of a run (one line per unit) and the per-unit summary table."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from platformctl.orchestrate import RunResult
+
+_STYLES = {
+    "waiting": "dim",
+    "running": "bold cyan",
+    "done": "green",
+    "failed": "bold red",
+    "skipped": "yellow",
+    "planned": "cyan",
+    "no-changes": "green",
+    "applied": "green",
+    "destroyed": "magenta",
+}
+
+
+class LiveUnits:
+    """UnitProgress on a console: a live table on a terminal, one line per change otherwise."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.interactive = console.is_terminal
+        self.title = ""
+        self.units: list[str] = []
+        self.states: dict[str, str] = {}
+        self.started: dict[str, float] = {}
+        self.ended: dict[str, float] = {}
+        self.lock = threading.Lock()
+        self.live: Live | None = None
+
+    def _render(self) -> Table:
+        table = Table(
+            title=self.title, title_justify="left", show_header=False, box=None, padding=(0, 2)
+        )
+        now = time.monotonic()
+        for unit in self.units:
+            state = self.states[unit]
+            elapsed = ""
+            if unit in self.started:
+                elapsed = f"{(self.ended.get(unit, now) - self.started[unit]):.1f}s"
+            table.add_row(unit, Text(state, style=_STYLES.get(state, "")), elapsed)
+        return table
+
+    def begin(self, title: str, units: Sequence[str]) -> None:
+        with self.lock:
+            self.title, self.units = title, list(units)
+            self.states = dict.fromkeys(units, "waiting")
+            self.started, self.ended = {}, {}
+            if self.interactive:
+                self.live = Live(
+                    self._render(),
+                    console=self.console,
+                    refresh_per_second=4,
+                    transient=False,
+                    get_renderable=self._render,
+                )
+                self.live.start()
+            else:
+                self.console.print(f"[bold]{escape(title)}[/]: {', '.join(units)}", highlight=False)
+
+    def update(self, unit: str, state: str) -> None:
+        with self.lock:
+            if unit not in self.states or self.states[unit] == state:
+                return
+            now = time.monotonic()
+            if state == "running":
+                self.started.setdefault(unit, now)
+            elif state in ("done", "failed", "skipped"):
+                self.ended[unit] = now
+            self.states[unit] = state
+            if not self.interactive:
+                elapsed = ""
+                if unit in self.started and unit in self.ended:
+                    elapsed = f" ({self.ended[unit] - self.started[unit]:.1f}s)"
+                self.console.print(f"  {unit}: {state}{elapsed}", highlight=False)
+
+    def end(self) -> None:
+        with self.lock:
+            if self.live is not None:
+                self.live.stop()
+                self.live = None
+
+
+def summary_table(result: RunResult) -> Group:
+    parts: list[Table | Text] = []
+    for env in result.environments:
+        table = Table(title=f"{env.env} ({env.region})", title_justify="left")
+        for column in (
+            "unit",
+            "status",
+            "add",
+            "change",
+            "replace",
+            "destroy",
+            "duration",
+            "mock outputs",
+        ):
+            table.add_column(
+                column,
+                justify="right"
+                if column in ("add", "change", "replace", "destroy", "duration")
+                else "left",
+            )
+        for unit in env.units:
+            table.add_row(
+                unit.name,
+                Text(unit.status, style=_STYLES.get(unit.status, "")),
+                str(unit.add),
+                str(unit.change),
+                str(unit.replace),
+                str(unit.destroy),
+                f"{unit.duration_s:.1f}s",
+                Text("yes ⚠", style="yellow") if unit.used_mock_outputs else Text("no"),
+            )
+        if not env.units:
+            parts.append(Text(f"{env.env}: no units in scope.", style="dim"))
+        else:
+            parts.append(table)
+        for unit in env.units:
+            if unit.status == "failed":
+                parts.append(
+                    Text(
+                        f"\n{env.env}/{unit.name} failed; last lines (full log: {unit.log}):",
+                        style="bold red",
+                    )
+                )
+                parts.append(Text(unit.error_tail or "(no output)", style="dim"))
+    if any(u.used_mock_outputs for e in result.environments for u in e.units):
+        parts.append(
+            Text(
+                "⚠ mock outputs: a dependency has no state yet, so its mock outputs were used; "
+                "deploy plans such a unit again once the dependency is applied.",
+                style="yellow",
+            )
+        )
+    if result.run_dir:
+        parts.append(Text(f"Run directory: {result.run_dir}", style="dim"))
+    return Group(*parts)
+
+
+def print_summary(console: Console, result: RunResult) -> None:
+    console.print(summary_table(result))

@@ -1,0 +1,83 @@
+"""The run directory: .platformctl/runs/<timestamp>-<command>/ with every log of one run.
+
+Layout: <env>/<unit>.log (that unit's lines of every phase), <env>/terragrunt-<phase>.log
+(terragrunt's raw output), <env>/<phase>.report.json (terragrunt's run report),
+<env>/plans/<phase>/<unit>/tfplan.{tfplan,json} and summary.json (the result document).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from platformctl.fsutil import write_atomic
+from platformctl.paths import state_dir
+
+RUNS_DIR = "runs"
+
+
+@dataclass(frozen=True)
+class RunDir:
+    path: Path
+
+    def env_dir(self, env: str) -> Path:
+        return self.path / env
+
+    def unit_log(self, env: str, unit: str) -> Path:
+        return self.path / env / f"{unit}.log"
+
+    def terragrunt_log(self, env: str, phase: str) -> Path:
+        return self.path / env / f"terragrunt-{phase}.log"
+
+    def report_file(self, env: str, phase: str) -> Path:
+        return self.path / env / f"{phase}.report.json"
+
+    def plans_dir(self, env: str, phase: str) -> Path:
+        return self.path / env / "plans" / phase
+
+    def write_summary(self, document: dict[str, Any]) -> Path:
+        path = self.path / "summary.json"
+        write_atomic(path, json.dumps(document, indent=2, sort_keys=True) + "\n")
+        return path
+
+
+def new_run(root: Path, command: str, *, now: float | None = None) -> RunDir:
+    """Create a fresh run directory (a second run in the same second gets a suffix)."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now if now is not None else time.time()))
+    base = state_dir(root) / RUNS_DIR
+    base.mkdir(parents=True, exist_ok=True)
+    for attempt in range(1000):
+        name = f"{stamp}-{command}" + (f"-{attempt}" if attempt else "")
+        try:
+            (base / name).mkdir()
+        except FileExistsError:
+            continue
+        return RunDir(base / name)
+    raise RuntimeError(f"could not create a run directory under {base}")
+
+
+class UnitLogs:
+    """Per-unit log files of one environment, opened on first use and closed together."""
+
+    def __init__(self, run: RunDir, env: str) -> None:
+        self.run = run
+        self.env = env
+        self._files: dict[str, IO[str]] = {}
+
+    def write(self, unit: str, text: str) -> None:
+        handle = self._files.get(unit)
+        if handle is None:
+            path = self.run.unit_log(self.env, unit)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle = path.open("a", encoding="utf-8")
+            self._files[unit] = handle
+        handle.write(text if text.endswith("\n") else text + "\n")
+        handle.flush()
+
+    def close(self) -> None:
+        for handle in self._files.values():
+            handle.close()
+        self._files.clear()
