@@ -175,9 +175,7 @@ def render_tree(
 
     shapes: dict[str, str] = {}
 
-    files[base / "root.hcl"] = render(
-        "root.hcl.j2", org=org, default_endpoint=DEFAULT_SANDBOX_ENDPOINT
-    )
+    files[base / "root.hcl"] = render("root.hcl.j2", org=org)
     for env in envs:
         ctx = {
             "org": org,
@@ -185,6 +183,7 @@ def render_tree(
             "names": resource_names(org, env),
             "features": [(k, getattr(env.features, k)) for k in FEATURES],
             "modules_rel": modules_rel,
+            "default_endpoint": DEFAULT_SANDBOX_ENDPOINT,
         }
         env_dir = base / env.name
         files[env_dir / "env.hcl"] = render("env.hcl.j2", **ctx)

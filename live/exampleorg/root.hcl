@@ -11,7 +11,7 @@ locals {
   component  = basename(get_terragrunt_dir())
 
   # The sandbox talks to the local AWS emulator started by `platformctl sandbox up`.
-  aws_endpoint = get_env("PLATFORMCTL_AWS_ENDPOINT", "http://127.0.0.1:5000")
+  aws_endpoint = local.env_vars.locals.aws_endpoint
   sandbox_services = [
     "autoscaling", "cloudwatchlogs", "ec2", "efs", "eks", "elb", "elbv2", "fsx", "iam",
     "kms", "resourcegroupstaggingapi", "s3", "sts",
@@ -30,6 +30,7 @@ remote_state {
     path      = "backend.tf"
     if_exists = "overwrite_terragrunt"
   }
+  # env.hcl adds the sandbox's emulator settings (an empty map elsewhere).
   config = merge(
     {
       bucket       = "terraform-state-${local.org}-${local.region}"
@@ -38,17 +39,7 @@ remote_state {
       encrypt      = true
       use_lockfile = true
     },
-    local.sandbox ? {
-      endpoints                   = { s3 = local.aws_endpoint, sts = local.aws_endpoint }
-      access_key                  = "sandbox"
-      secret_key                  = "sandbox"
-      skip_credentials_validation = true
-      skip_region_validation      = true
-      skip_requesting_account_id  = true
-      skip_metadata_api_check     = true
-      skip_s3_checksum            = true
-      use_path_style              = true
-    } : {}
+    local.env_vars.locals.backend_extra
   )
 }
 

@@ -2,6 +2,8 @@
 # Rendered by platformctl from templates/account/env.hcl.j2; do not edit.
 
 locals {
-  env     = "_account"
-  sandbox = false
+  env           = "_account"
+  sandbox       = false
+  aws_endpoint  = ""
+  backend_extra = {}
 }

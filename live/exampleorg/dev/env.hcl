@@ -5,6 +5,9 @@ locals {
   env                = "dev"
   sandbox            = false
   kubernetes_version = "1.35"
+  aws_endpoint       = ""
+  backend_extra      = {}
+
   features = {
     kiali          = true
     prometheus     = true

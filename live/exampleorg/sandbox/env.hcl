@@ -5,6 +5,21 @@ locals {
   env                = "sandbox"
   sandbox            = true
   kubernetes_version = "1.35"
+
+  # The local AWS emulator (`platformctl sandbox up`); its credentials are fake.
+  aws_endpoint = get_env("PLATFORMCTL_AWS_ENDPOINT", "http://127.0.0.1:5000")
+  backend_extra = {
+    endpoints                   = { s3 = local.aws_endpoint, sts = local.aws_endpoint }
+    access_key                  = "sandbox"
+    secret_key                  = "sandbox"
+    skip_credentials_validation = true
+    skip_region_validation      = true
+    skip_requesting_account_id  = true
+    skip_metadata_api_check     = true
+    skip_s3_checksum            = true
+    use_path_style              = true
+  }
+
   features = {
     kiali          = true
     prometheus     = true

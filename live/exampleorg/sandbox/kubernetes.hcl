@@ -4,10 +4,10 @@
 # short-lived token for the EKS cluster (no static credentials in files).
 
 locals {
-  k8s_env     = read_terragrunt_config(find_in_parent_folders("env.hcl")).locals
-  k8s_region  = read_terragrunt_config(find_in_parent_folders("region.hcl")).locals.region
-  kubeconfig  = get_env("PLATFORMCTL_KUBECONFIG", "")
-  cluster     = "exampleorg-sandbox-eks"
+  k8s_env    = read_terragrunt_config(find_in_parent_folders("env.hcl")).locals
+  k8s_region = read_terragrunt_config(find_in_parent_folders("region.hcl")).locals.region
+  kubeconfig = get_env("PLATFORMCTL_KUBECONFIG", "")
+  cluster    = "exampleorg-sandbox-eks"
 }
 
 generate "kubernetes_providers" {

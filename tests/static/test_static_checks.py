@@ -1,0 +1,76 @@
+"""Static checks of the committed tree with the real, pinned tools.
+
+terragrunt hcl fmt/validate on live/, tflint on modules/. Each test proves it can fail by
+running the same check on a copy with one defect first.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from platformctl import proc
+from platformctl.errors import ToolNotFoundError
+from platformctl.toolchain.locate import tool_path
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.real
+
+
+def _tool(name: str) -> Path:
+    try:
+        return tool_path(REPO, name)
+    except ToolNotFoundError as exc:
+        pytest.skip(f"{name} is not installed ({exc.message}); run `platformctl tools install`")
+
+
+def _terragrunt(args: list[str], cwd: Path) -> proc.Completed:
+    return proc.run(
+        [_tool("terragrunt"), *args],
+        cwd=cwd,
+        check=False,
+        env={
+            "TG_TF_PATH": str(_tool("opentofu")),
+            "TG_NON_INTERACTIVE": "true",
+            "TG_NO_COLOR": "true",
+        },
+    )
+
+
+def test_live_tree_is_terragrunt_formatted(tmp_path: Path) -> None:
+    copy = tmp_path / "live"
+    shutil.copytree(
+        REPO / "live", copy, ignore=shutil.ignore_patterns(".terragrunt-cache", ".terraform")
+    )
+    region = copy / "exampleorg/dev/us-east-1/region.hcl"
+    region.write_text(region.read_text().replace("region             =", "region =  "))
+    assert _terragrunt(["hcl", "fmt", "--check"], copy).returncode != 0
+    done = _terragrunt(["hcl", "fmt", "--check"], REPO / "live")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_live_tree_passes_terragrunt_hcl_validate() -> None:
+    done = _terragrunt(["hcl", "validate"], REPO / "live")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "validation error" not in (done.stdout + done.stderr)
+
+
+def test_modules_pass_tflint(tmp_path: Path) -> None:
+    tflint = _tool("tflint")
+    broken = tmp_path / "modules/broken"
+    broken.mkdir(parents=True)
+    (broken / "main.tf").write_text('variable "unused" {}\n')
+    bad = proc.run(
+        [tflint, "--recursive", "--config", str(REPO / ".tflint.hcl")],
+        cwd=tmp_path / "modules",
+        check=False,
+    )
+    assert bad.returncode != 0 and "terraform_unused_declarations" in bad.stdout + bad.stderr
+    done = proc.run(
+        [tflint, "--recursive", "--config", str(REPO / ".tflint.hcl")],
+        cwd=REPO / "modules",
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
