@@ -63,17 +63,19 @@ def bucket_compliant(
 ) -> bool:
     """Whether a bucket already has every setting bootstrap would give it."""
     return state.exists and not [
-        s for s in _wanted(state, sandbox=sandbox, kms_key_id=kms_key_id) if s[1] != "unchanged"
+        s
+        for s in _wanted(state, sandbox=sandbox, kms_key_id=kms_key_id)
+        if s[1] not in ("unchanged", "skipped")
     ]
 
 
 def _wanted(
-    state: aws.BucketState, *, sandbox: bool, kms_key_id: str | None
+    state: aws.BucketState, *, sandbox: bool, kms_key_id: str | None, target_region: str = ""
 ) -> list[tuple[str, str, str]]:
     """(setting, 'create'|'update'|'unchanged'|'skipped', detail) for each setting."""
     fresh = not state.exists
     out: list[tuple[str, str, str]] = [
-        ("bucket", "create" if fresh else "unchanged", state.region or ""),
+        ("bucket", "create" if fresh else "unchanged", state.region or target_region),
     ]
     out.append(
         (
@@ -122,7 +124,7 @@ def bootstrap(
     bucket = state_bucket(org, env)
     reporter.step(f"{env.name}: state bucket {bucket} ({target.endpoint or env.region})")
     state = aws.bucket_state(target, bucket)
-    plan = _wanted(state, sandbox=env.sandbox, kms_key_id=kms_key_id)
+    plan = _wanted(state, sandbox=env.sandbox, kms_key_id=kms_key_id, target_region=env.region)
     settings: list[Setting] = []
     for name, action, detail in plan:
         if action in ("unchanged", "skipped"):
@@ -132,7 +134,7 @@ def bootstrap(
         if dry_run:
             settings.append(Setting(name, f"would {verb[:-1]}", detail))
             continue
-        reporter.info(f"{name}: {action}" + (f" ({detail})" if detail else ""))
+        reporter.info(f"{name}: {verb[:-1]}" + (f" ({detail})" if detail else ""))
         _apply(target, env=env, bucket=bucket, setting=name, state=state, kms_key_id=kms_key_id)
         settings.append(Setting(name, verb, detail))
     return BootstrapResult(

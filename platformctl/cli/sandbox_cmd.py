@@ -38,7 +38,7 @@ def _print(app: AppContext, result: object, as_json: bool) -> None:
         table.add_column(col, no_wrap=col in ("endpoint", "started", "pid"))
     for c in result.components:
         state = "[green]running[/]" if c.running else "[dim]stopped[/]"
-        if c.action in ("started", "reused", "replaced", "stopped"):
+        if c.action in ("started", "reused", "replaced"):
             state += f" ({c.action})"
         table.add_row(
             c.name, state, str(c.pid or "-"), c.endpoint or "-", c.started_at or "-", c.detail

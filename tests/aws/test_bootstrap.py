@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 
 from platformctl import aws
+from platformctl.bootstrap import bucket_compliant
 from platformctl.config import load_platform, resolve_org
 from platformctl.errors import OperationError
 from platformctl.preflight import aws_checks, preflight
@@ -155,3 +157,24 @@ def test_preflight_offers_bootstrap(repo: Path, aws_env: MotoServer) -> None:
 
     quiet = preflight(repo, org, env, SilentReporter(), ask=refuse)
     assert quiet.bootstrapped is None and len(asked) == 1
+
+
+def test_a_sandbox_bucket_is_compliant_without_the_tls_policy() -> None:
+    bucket = "terraform-state-x-us-east-1"
+    protected = aws.BucketState(
+        name=bucket,
+        exists=True,
+        region="us-east-1",
+        versioning="Enabled",
+        encryption="AES256",
+        public_access_block=dict.fromkeys(aws.PUBLIC_ACCESS_BLOCK_KEYS, True),
+    )
+    assert bucket_compliant(protected, sandbox=True)
+    assert not bucket_compliant(protected, sandbox=False)  # AWS buckets need the TLS-only policy
+    with_policy = dataclasses.replace(
+        protected, policy={"Statement": [aws.tls_only_statement(bucket)]}
+    )
+    assert bucket_compliant(with_policy, sandbox=False)
+    assert not bucket_compliant(
+        dataclasses.replace(with_policy, versioning="Suspended"), sandbox=False
+    )
