@@ -1,8 +1,8 @@
 """`--changed`: the units whose files changed since a git ref, plus everything depending on them.
 
 A unit is touched by a change to its rendered directory, to the module its terraform
-`source` points at (a local path), or to a shared include above it (root.hcl, env.hcl,
-region.hcl, …). Uncommitted and untracked files count: the comparison is between the
+`source` points at (a local path), to a shared include above it (root.hcl, env.hcl,
+region.hcl, …), or to what renders them (its template, shared templates, platform.toml). Uncommitted and untracked files count: the comparison is between the
 merge base of REF and HEAD, and the working tree.
 """
 
@@ -81,6 +81,15 @@ def select(graph: Graph, root: Path, stack_dir: Path, files: Iterable[str]) -> t
     # Shared includes: files directly in the stack dir or in one of its parents within live/.
     shared_dirs = {stack, *(p for p in stack.parents if _under(p, live_root))}
     shared = any(f.parent in shared_dirs for f in rel)
+    # The sources of the rendered tree: a unit's template touches that unit, any other
+    # template or platform.toml may touch every unit.
+    unit_templates = PurePosixPath("templates/units")
+    templated = {f.name.split(".")[0] for f in rel if f.parent == unit_templates}
+    shared = shared or any(
+        (_under(f, PurePosixPath("templates")) and f.parent != unit_templates)
+        or f == PurePosixPath("platform.toml")
+        for f in rel
+    )
     sources = unit_sources(graph, root.resolve())
     touched: set[str] = set()
     for name, unit in graph.units.items():
@@ -88,7 +97,7 @@ def select(graph: Graph, root: Path, stack_dir: Path, files: Iterable[str]) -> t
         dirs = [unit_rel]
         if name in sources:
             dirs.append(PurePosixPath(sources[name].relative_to(root.resolve()).as_posix()))
-        if shared or any(_under(f, d) for f in rel for d in dirs):
+        if shared or name in templated or any(_under(f, d) for f in rel for d in dirs):
             touched.add(name)
     closure = set(touched)
     for name in touched:

@@ -269,6 +269,38 @@ def run_preflight(
 PostInstallHook = Callable[..., object]
 
 
+class _Early:
+    """Preflight and tool lookup run in the background while the tree is rendered.
+
+    Both are mostly waiting (network round trips, `--version` probes), rendering is
+    CPU; overlapping them takes their time off every run. Errors surface on `wait`.
+    """
+
+    def __init__(
+        self, root: Path, org: Org, envs: Sequence[Environment], reporter: Reporter, opts: Options
+    ) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="platformctl-early")
+        self.tools = self._pool.submit(resolve_tools, root, dry_run=opts.dry_run)
+        self.preflight = self._pool.submit(self._preflight_all, root, org, envs, reporter, opts)
+        self._pool.shutdown(wait=False)
+
+    @staticmethod
+    def _preflight_all(
+        root: Path, org: Org, envs: Sequence[Environment], reporter: Reporter, opts: Options
+    ) -> None:
+        for env in envs:
+            if not opts.dry_run:  # a dry run lists the step in its place instead
+                run_preflight(root, org, env, reporter, opts)
+
+    def wait_tools(self) -> tg.Tools:
+        return self.tools.result()
+
+    def wait_preflight(self) -> None:
+        self.preflight.result()
+
+
 def post_install_step(stage: str) -> PostInstallHook | None:
     """The post-install hook of a stage, or None when it has none.
 
@@ -653,8 +685,9 @@ def plan_all(
     """
     progress = progress or NoProgress()
     env_names = [e.name for e in platform.select(env_name)]
+    early = _Early(root, org, platform.select(env_name), reporter, opts)
     graph_root = ensure_rendered(root, platform, org, env_name, reporter, dry_run=opts.dry_run)
-    tools = resolve_tools(root, dry_run=opts.dry_run)
+    tools = early.wait_tools()
     run = None if opts.dry_run else new_run(root, "plan")
     envs = _open_envs(
         root=root,
@@ -713,7 +746,7 @@ def plan_all(
                 reporter.info(f"{ctx.env.name}: no unit changed; nothing to plan.")
                 out.append(EnvResult(ctx.env.name, ctx.env.region, ()))
                 continue
-            run_preflight(root, org, ctx.env, reporter, opts)
+            early.wait_preflight()
             ctx.extra_env = tg.environment(tools, ctx.extra_env)
             outcome, results, _ = _plan(
                 tools=tools,
@@ -774,8 +807,9 @@ def deploy(
     """
     progress = progress or NoProgress()
     name = _single_env(platform, env_name, "deploy")
+    early = _Early(root, org, (platform.get(name),), reporter, opts)
     graph_root = ensure_rendered(root, platform, org, name, reporter, dry_run=opts.dry_run)
-    tools = resolve_tools(root, dry_run=opts.dry_run)
+    tools = early.wait_tools()
     run = None if opts.dry_run else new_run(root, "deploy")
     (ctx,) = _open_envs(
         root=root,
@@ -854,7 +888,7 @@ def deploy(
     assert run is not None
     interrupted = aborted = False
     try:
-        run_preflight(root, org, ctx.env, reporter, opts)
+        early.wait_preflight()
         reporter.step(f"[1/{len(levels) + 1}] {name}: plan {', '.join(scope)}")
         outcome, planned, first_plans = _plan(
             tools=tools, ctx=ctx, run=run, units=scope, phase="plan", opts=opts, progress=progress
@@ -1043,8 +1077,9 @@ def destroy(
     """
     progress = progress or NoProgress()
     name = _single_env(platform, env_name, "destroy")
+    early = _Early(root, org, (platform.get(name),), reporter, opts)
     graph_root = ensure_rendered(root, platform, org, name, reporter, dry_run=opts.dry_run)
-    tools = resolve_tools(root, dry_run=opts.dry_run)
+    tools = early.wait_tools()
     run = None if opts.dry_run else new_run(root, "destroy")
     (ctx,) = _open_envs(
         root=root,
@@ -1100,7 +1135,7 @@ def destroy(
     assert run is not None
     interrupted = aborted = False
     try:
-        run_preflight(root, org, ctx.env, reporter, opts)
+        early.wait_preflight()
         reporter.step(f"[1/2] {name}: read the state of {', '.join(check_units)}")
         resources = _state_counts(
             tools=tools, ctx=ctx, run=run, units=check_units, opts=opts, progress=progress
