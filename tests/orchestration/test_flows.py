@@ -287,3 +287,41 @@ def test_dry_run_prints_the_terragrunt_commands_and_runs_nothing(stack: Stack) -
     assert "-- destroy" in destroy.stderr and "mesh, kubeflow, eks, vpc" in destroy.stderr
     assert not (stack.root / ".platformctl" / "runs").exists()
     assert stack.s3_keys() == []
+
+
+def test_plan_all_without_env_plans_every_environment_in_turn(
+    tmp_path: Path, aws_env: object, monkeypatch: pytest.MonkeyPatch, stack: Stack
+) -> None:
+    from platformctl.config import load_platform
+    from tests.orchestration.stack import write_stack
+
+    root = write_stack(tmp_path / "two", envs=("sandbox", "staging"))
+    monkeypatch.setenv("PLATFORMCTL_ROOT", str(root))
+    result = orchestrate.plan_all(
+        root, load_platform(root), stack.org, None, SilentReporter(), opts=_opts()
+    )
+    assert [(e.env, e.ok, len(e.units)) for e in result.environments] == [
+        ("sandbox", True, 4),
+        ("staging", True, 4),
+    ]
+    run = Path(result.run_dir)
+    assert (run / "staging" / "plans" / "plan" / "mesh" / "tfplan.json").is_file()
+    assert (run / "sandbox" / "vpc.log").is_file() and (run / "staging" / "vpc.log").is_file()
+
+
+def test_deploy_and_destroy_need_env_when_there_are_several(tmp_path: Path) -> None:
+    from platformctl.config import load_platform, resolve_org
+    from tests.orchestration.stack import write_stack
+
+    root = write_stack(tmp_path / "two", envs=("sandbox", "staging"))
+    with pytest.raises(UsageError, match="deploy needs --env"):
+        orchestrate.deploy(
+            root,
+            load_platform(root),
+            resolve_org("acme"),
+            None,
+            "vpc",
+            reporter=SilentReporter(),
+            opts=_opts(dry_run=True),
+            approve=lambda _r: True,
+        )
