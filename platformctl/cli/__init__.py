@@ -50,7 +50,9 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks and debug output."),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Show tracebacks and debug output."
+    ),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
@@ -59,8 +61,18 @@ def root(
 
 
 for module in (
-    doctor_cmd, tools_cmd, render_cmd, graph_cmd, plan_cmd, deploy_cmd, bootstrap_cmd,
-    sandbox_cmd, cluster_cmd, status_cmd, postinstall_cmd, train_cmd,
+    doctor_cmd,
+    tools_cmd,
+    render_cmd,
+    graph_cmd,
+    plan_cmd,
+    deploy_cmd,
+    bootstrap_cmd,
+    sandbox_cmd,
+    cluster_cmd,
+    status_cmd,
+    postinstall_cmd,
+    train_cmd,
 ):
     module.register(app)
 
