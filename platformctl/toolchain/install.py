@@ -831,15 +831,24 @@ def _pip_install(
             [*pip, "--disable-pip-version-check", f"{package}=={version}"],
         ]
         for cmd in steps:
-            _run_logged(
-                cmd,
-                spec=spec,
-                version=version,
-                step="build",
-                cwd=staging.dir,
-                env={},
-                reporter=reporter,
-            )
+            try:
+                _run_logged(
+                    cmd,
+                    spec=spec,
+                    version=version,
+                    step="build",
+                    cwd=staging.dir,
+                    env={},
+                    reporter=reporter,
+                )
+            except OperationError as exc:
+                log = log_path(spec, version).read_text(encoding="utf-8", errors="replace")
+                if "No matching distribution found" in log:
+                    raise UsageError(
+                        f".tool-versions pins {spec.name} {version}, but PyPI has no "
+                        f"{package} {version}; pin a released version."
+                    ) from exc
+                raise
         # A script next to the venv rather than a symlink into it: venv entry points carry
         # absolute shebangs, and the venv is renamed into place after it is built.
         launcher = staging.bin / spec.executable
