@@ -23,7 +23,10 @@ tools_app = typer.Typer(
 
 
 _ONLY = typer.Option(
-    [], "--only", help="Install only this tool (repeatable), by its .tool-versions name."
+    [],
+    "--only",
+    metavar="NAME",
+    help="Install only this tool (repeatable), by its .tool-versions name.",
 )
 
 
@@ -107,7 +110,7 @@ def install(
 
     table = Table(title="Tools" + (" (dry run)" if dry_run else ""), title_justify="left")
     for col in ("tool", "version", "source", "path", "time", "peak memory"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for tool in result.tools:
         table.add_row(
             tool.name,
@@ -143,7 +146,7 @@ def list_(ctx: typer.Context, as_json: bool = options.Json) -> None:
 
     table = Table(title="Pinned tools", title_justify="left")
     for col in ("tool", "pinned", "state", "found", "path", "built"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     style = {"cached": "green", "PATH": "cyan", "missing": "red"}
     for row in rows:
         built = ""
