@@ -591,6 +591,7 @@ class ControlPlaneComponent:
     """The control plane as a sandbox component (platformctl.sandbox.Component)."""
 
     name = "controlplane"
+    required = False
 
     def __init__(self, base: Path | None = None) -> None:
         self.base = base
@@ -600,7 +601,9 @@ class ControlPlaneComponent:
 
         api = next((c for c in st.components if c.name == "kube-apiserver"), None)
         if not st.components:
-            return SandboxComponentStatus(self.name, False, "absent", detail="not running")
+            return SandboxComponentStatus(
+                self.name, False, "absent", detail="not running", required=False
+            )
         return SandboxComponentStatus(
             self.name,
             st.running,
@@ -609,6 +612,7 @@ class ControlPlaneComponent:
             port=api.port if api else None,
             endpoint=st.server,
             detail=describe(st) if st.running else (st.note or "not running"),
+            required=False,
         )
 
     def start(
@@ -627,7 +631,7 @@ class ControlPlaneComponent:
             # The AWS emulator is useful on its own: say what is missing, start the rest.
             reporter.warn(f"control plane not started: {exc.message} Hint: {exc.hint}")
             return SandboxComponentStatus(
-                self.name, False, "absent", detail=f"not installed: {exc.message}"
+                self.name, False, "absent", detail=f"not installed: {exc.message}", required=False
             )
         return self._component_status(st, "reused" if reused else "started")
 
@@ -636,7 +640,7 @@ class ControlPlaneComponent:
 
         stopped = stop(root, reporter, base=self.base)
         detail = f"stopped {', '.join(stopped)}" if stopped else "was not running"
-        return SandboxComponentStatus(self.name, False, "stopped", detail=detail)
+        return SandboxComponentStatus(self.name, False, "stopped", detail=detail, required=False)
 
     def purge(self, root: Path, reporter: Reporter) -> None:
         """`sandbox down --purge`: also remove .platformctl/controlplane."""

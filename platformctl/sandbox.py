@@ -58,11 +58,15 @@ class ComponentStatus:
     endpoint: str | None = None
     started_at: str | None = None
     detail: str = ""
+    # The sandbox counts as running when every required component runs; optional ones
+    # (the local control plane, which needs extra binaries) are reported, not demanded.
+    required: bool = True
 
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "running": self.running,
+            "required": self.required,
             "action": self.action,
             "pid": self.pid,
             "port": self.port,
@@ -85,6 +89,10 @@ class Component(Protocol):
 
     def env(self, root: Path) -> Mapping[str, str]:
         """Environment a client needs to use this component (empty when not running)."""
+        ...
+
+    def purge(self, root: Path, reporter: Reporter) -> None:
+        """Remove the component's data (after stop); `sandbox down --purge`."""
         ...
 
 
@@ -163,6 +171,7 @@ class Moto:
     """moto server on 127.0.0.1, with the AWS-managed IAM policies loaded."""
 
     name = "moto"
+    required = True
     health_path = "/moto-api/"
 
     def _live(self, record: Mapping[str, Any] | None) -> bool:
@@ -296,6 +305,10 @@ class Moto:
             "AWS_SECRET_ACCESS_KEY": SANDBOX_SECRET_KEY,
         }
 
+    def purge(self, root: Path, reporter: Reporter) -> None:
+        """The emulator keeps its data in memory: nothing to remove but its log."""
+        (state_dir(root) / "moto.log").unlink(missing_ok=True)
+
 
 def _tail(path: Path, lines: int = 5) -> str:
     try:
@@ -308,8 +321,10 @@ def _tail(path: Path, lines: int = 5) -> str:
 
 
 def components() -> tuple[Component, ...]:
-    """Every sandbox component in start order (the control plane is appended here)."""
-    return (Moto(),)
+    """Every sandbox component in start order."""
+    from platformctl.controlplane import ControlPlaneComponent
+
+    return (Moto(), ControlPlaneComponent())
 
 
 @dataclass(frozen=True)
@@ -318,7 +333,7 @@ class SandboxStatus:
 
     @property
     def running(self) -> bool:
-        return all(c.running for c in self.components)
+        return all(c.running for c in self.components if c.required)
 
     def to_json(self) -> dict[str, Any]:
         return {"running": self.running, "components": [c.to_json() for c in self.components]}
@@ -339,9 +354,16 @@ def up(root: Path, reporter: Reporter, options: SandboxOptions | None = None) ->
     return SandboxStatus(tuple(c.start(root, opts, reporter) for c in chosen))
 
 
-def down(root: Path, reporter: Reporter) -> SandboxStatus:
-    """Stop every component this repository started, in reverse order; idempotent."""
-    stopped = [c.stop(root, reporter) for c in reversed(components())]
+def down(root: Path, reporter: Reporter, *, purge: bool = False) -> SandboxStatus:
+    """Stop every component this repository started, in reverse order; idempotent.
+
+    With purge, also remove each component's data under .platformctl/.
+    """
+    stopped = []
+    for component in reversed(components()):
+        stopped.append(component.stop(root, reporter))
+        if purge:
+            component.purge(root, reporter)
     return SandboxStatus(tuple(reversed(stopped)))
 
 

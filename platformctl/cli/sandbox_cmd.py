@@ -90,17 +90,27 @@ def up(
 
 
 @sandbox_app.command("down")
-def down(ctx: typer.Context, as_json: bool = options.Json) -> None:
+def down(
+    ctx: typer.Context,
+    as_json: bool = options.Json,
+    purge: bool = typer.Option(
+        False,
+        "--purge",
+        help="Also remove the sandbox's data under .platformctl/ (etcd, certificates).",
+    ),
+) -> None:
     """Stop the sandbox processes this repository started (and nothing else).
 
     Examples:
 
       platformctl sandbox down
+
+      platformctl sandbox down --purge
     """
     from platformctl import sandbox
 
     app: AppContext = ctx.obj
-    _print(app, sandbox.down(app.root, ConsoleReporter(app.err)), as_json)
+    _print(app, sandbox.down(app.root, ConsoleReporter(app.err), purge=purge), as_json)
 
 
 @sandbox_app.command("status")
