@@ -21,7 +21,7 @@ from platformctl import terragrunt as tg
 from platformctl.config import Environment, Org, Platform
 from platformctl.errors import Interrupted, OperationError, PlatformctlError, UsageError
 from platformctl.graph import Graph, read_graph
-from platformctl.paths import cache_dir, state_dir
+from platformctl.paths import state_dir
 from platformctl.planreport import PlanCounts, read_plan_json
 from platformctl.report import Reporter
 from platformctl.runs import RunDir, UnitLogs, new_run
@@ -214,6 +214,7 @@ def ensure_rendered(
 def resolve_tools(root: Path, *, dry_run: bool) -> tg.Tools:
     """terragrunt and tofu through the toolchain (a dry run shows names when missing)."""
     from platformctl.errors import ToolNotFoundError
+    from platformctl.providers import plugin_cache_dir
     from platformctl.toolchain.locate import tool_path
 
     paths: dict[str, Path] = {}
@@ -224,7 +225,7 @@ def resolve_tools(root: Path, *, dry_run: bool) -> tg.Tools:
             if not dry_run:
                 raise
             paths[name] = Path(exe)
-    plugin_cache = cache_dir() / "plugin-cache"
+    plugin_cache = plugin_cache_dir()
     download = state_dir(root) / "terragrunt-cache"
     if not dry_run:
         plugin_cache.mkdir(parents=True, exist_ok=True)

@@ -63,11 +63,15 @@ def environment(tools: Tools, extra: Mapping[str, str] | None = None) -> dict[st
 
     `extra` (e.g. the sandbox endpoint) never overrides a variable the user exported.
     """
+    from platformctl.providers import cli_config_env
+
     env = {
         "TF_IN_AUTOMATION": "1",
         "TF_INPUT": "0",
         "TF_PLUGIN_CACHE_DIR": str(tools.plugin_cache_dir),
     }
+    # Our CLI configuration (plugin cache, provider mirror) unless the user has their own.
+    env.update(cli_config_env(write=tools.plugin_cache_dir.is_dir()))
     for key, value in (extra or {}).items():
         if key not in os.environ:
             env[key] = value
