@@ -16,7 +16,7 @@ _SCRIPT = """
 import copy, time, tomllib
 from pathlib import Path
 from platformctl.config import parse_platform, resolve_org
-from platformctl.render import render_tree
+from platformctl.render import render_tree, verify_tree
 root = Path({root!r})
 base = tomllib.loads((root / "platform.toml").read_text())["environments"][0]
 envs = []
@@ -28,6 +28,7 @@ for i in range({envs}):
 platform = parse_platform({{"environments": envs}})
 start = time.perf_counter()
 tree = render_tree(root, platform, resolve_org("BenchOrg"))
+verify_tree(tree)
 elapsed = time.perf_counter() - start
 print(f"{{elapsed:.3f}} {{len(tree.files)}}")
 """

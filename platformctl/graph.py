@@ -6,6 +6,7 @@ Terragrunt reads the same blocks, so platformctl's order and terragrunt's cannot
 from __future__ import annotations
 
 import graphlib
+import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -84,10 +85,12 @@ def dependency_paths(parsed: Mapping[str, Any]) -> list[str]:
     return paths
 
 
-def read_graph(stack_dir: Path) -> Graph:
-    """Build the graph of the units directly under `stack_dir` (one env/region of live/)."""
-    from platformctl.render import parse_hcl
+def read_graph(stack_dir: Path, *, cache_file: Path | None = None) -> Graph:
+    """Build the graph of the units directly under `stack_dir` (one env/region of live/).
 
+    With `cache_file`, each unit's dependency paths are remembered by the SHA-256 of its
+    file, so a run over an unchanged tree parses nothing (parsing is the slow part).
+    """
     if not stack_dir.is_dir():
         raise UsageError(f"{stack_dir} does not exist; run `platformctl render` first.")
     files = sorted(p for p in stack_dir.glob(f"*/{UNIT_FILE}"))
@@ -95,11 +98,21 @@ def read_graph(stack_dir: Path) -> Graph:
         raise UsageError(
             f"{stack_dir} holds no units ({UNIT_FILE} files); run `platformctl render` first."
         )
+    known = _load_cache(cache_file)
+    fresh: dict[str, list[str]] = {}
     units: dict[str, Unit] = {}
     for path in files:
         unit_path = path.parent
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        rels = known.get(digest)
+        if rels is None:
+            from platformctl.render import parse_hcl
+
+            rels = dependency_paths(parse_hcl(data.decode("utf-8"), path))
+        fresh[digest] = rels
         deps: list[str] = []
-        for rel in dependency_paths(parse_hcl(path.read_text(encoding="utf-8"), path)):
+        for rel in rels:
             target = (unit_path / rel).resolve()
             if target.parent != stack_dir.resolve() or not (target / UNIT_FILE).is_file():
                 raise UsageError(
@@ -107,7 +120,23 @@ def read_graph(stack_dir: Path) -> Graph:
                 )
             deps.append(target.name)
         units[unit_path.name] = Unit(unit_path.name, unit_path, tuple(sorted(set(deps))))
+    if cache_file is not None and fresh != known:
+        from platformctl.fsutil import write_atomic
+
+        write_atomic(cache_file, json.dumps(fresh, sort_keys=True))
     return Graph(units, _order(units))
+
+
+def _load_cache(cache_file: Path | None) -> dict[str, list[str]]:
+    if cache_file is None:
+        return {}
+    try:
+        data = json.loads(cache_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: [str(p) for p in v] for k, v in data.items() if isinstance(v, list)}
 
 
 def _order(units: Mapping[str, Unit]) -> tuple[str, ...]:

@@ -633,7 +633,10 @@ def _open_envs(
     for name in env_names:
         env = platform.get(name)
         stack = stack_dir(root, org, env)
-        graph = read_graph(stack_dir(graph_root, org, env))
+        graph = read_graph(
+            stack_dir(graph_root, org, env),
+            cache_file=state_dir(root) / "graph-cache" / f"{org.name}-{env.name}.json",
+        )
         logs = UnitLogs(run if run is not None else RunDir(Path("/dev/null")), name)
         envs.append(_Env(env, stack, graph, logs, environment_for(root, env, opts)))
     return envs

@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,9 @@ class RenderedTree:
     org: Org
     envs: tuple[str, ...]
     files: Mapping[Path, str]
+    # Each file's text with its plain literals blanked (see _shape_literal): files of one
+    # shape parse alike, so verify_tree parses each shape once.
+    shapes: Mapping[Path, str] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,11 @@ def _jinja(templates: Path) -> Any:
 def render_tree(
     root: Path, platform: Platform, org: Org, env_name: str | None = None
 ) -> RenderedTree:
-    """Render every file of the org's live tree (or of one environment) in memory and parse-check it."""
+    """Render every file of the org's live tree (or of one environment) in memory.
+
+    Nothing is parsed here: write_tree parse-checks what it is about to write, and a
+    freshness check only compares text.
+    """
     import jinja2
 
     envs = platform.select(env_name)
@@ -206,11 +213,23 @@ def render_tree(
         files[account / "env.hcl"] = render("account/env.hcl.j2", **ctx)
         files[account / "region.hcl"] = render("account/region.hcl.j2", **ctx)
         files[account / "account" / "terragrunt.hcl"] = render("account/account.hcl.j2", **ctx)
-    for path, text in files.items():
-        if shapes[text] not in _PARSED_SHAPES:
-            parse_hcl(text, path)
-            _PARSED_SHAPES.add(shapes[text])
-    return RenderedTree(org=org, envs=tuple(e.name for e in envs), files=files)
+    return RenderedTree(
+        org=org,
+        envs=tuple(e.name for e in envs),
+        files=files,
+        shapes={path: shapes[text] for path, text in files.items()},
+    )
+
+
+def verify_tree(tree: RenderedTree, paths: Iterable[Path] | None = None) -> None:
+    """Parse-check rendered files (all, or `paths`) with python-hcl2; raise on the first failure."""
+    for path in sorted(tree.files if paths is None else paths):
+        shape = tree.shapes.get(path)
+        if shape is not None and shape in _PARSED_SHAPES:
+            continue
+        parse_hcl(tree.files[path], path)
+        if shape is not None:
+            _PARSED_SHAPES.add(shape)
 
 
 def parse_hcl(text: str, where: Path | str) -> dict[str, Any]:
@@ -254,9 +273,12 @@ def write_tree(root: Path, tree: RenderedTree, *, all_envs: bool) -> RenderResul
         target = live / rel
         if target.is_file() and target.read_text(encoding="utf-8") == text:
             unchanged.append(rel)
-            continue
-        write_atomic(target, text)
-        written.append(rel)
+        else:
+            written.append(rel)
+    # Every file that will change must parse before the first one is written.
+    verify_tree(tree, written)
+    for rel in written:
+        write_atomic(live / rel, tree.files[rel])
     removed = sorted(on_disk - set(tree.files))
     for rel in removed:
         (live / rel).unlink()

@@ -35,22 +35,25 @@ def probe_version(spec: ToolSpec, path: Path) -> str | None:
     return spec.parse_version(done.stdout + done.stderr)
 
 
-def find(spec: ToolSpec, wanted: str | None) -> Found | None:
-    """The cached binary of the wanted version if present, else the first one on PATH."""
+def find(spec: ToolSpec, wanted: str | None, *, probe: bool = True) -> Found | None:
+    """The cached binary of the wanted version if present, else the first one on PATH.
+
+    With probe, the binary's version command is run (doctor shows it); runners skip it.
+    """
     if wanted:
         cached = cached_path(spec, wanted)
         if cached.is_file() and os.access(cached, os.X_OK):
-            return Found(spec, cached, probe_version(spec, cached), "cache")
+            return Found(spec, cached, probe_version(spec, cached) if probe else None, "cache")
     on_path = shutil.which(spec.executable)
     if on_path:
         path = Path(on_path)
-        return Found(spec, path, probe_version(spec, path), "PATH")
+        return Found(spec, path, probe_version(spec, path) if probe else None, "PATH")
     return None
 
 
 def require(spec: ToolSpec, wanted: str | None) -> Path:
     """The path of a tool a command cannot run without, else a ToolNotFoundError saying how."""
-    found = find(spec, wanted)
+    found = find(spec, wanted, probe=False)
     if found is None:
         want = f" {wanted}" if wanted else ""
         raise ToolNotFoundError(

@@ -54,3 +54,22 @@ def test_formats(tmp_path: Path) -> None:
     assert to_mermaid(graph) == "graph LR\n  a\n  a --> b"
     assert '"a" -> "b";' in to_dot(graph)
     assert to_json(graph)["order"] == ["a", "b"]
+
+
+def test_cache_skips_parsing_unchanged_units_and_notices_changes(tmp_path: Path) -> None:
+    stack = (
+        _stack(tmp_path / "stack", {"a": [], "b": ["a"]})
+        if (tmp_path / "stack").mkdir() is None
+        else None
+    )
+    assert stack is not None
+    cache = tmp_path / "cache.json"
+    first = read_graph(stack, cache_file=cache)
+    assert cache.is_file() and first.order == ("a", "b")
+    # A cache entry is only trusted for the exact bytes it was made from.
+    (stack / "a" / "terragrunt.hcl").write_text('dependency "b" {\n  config_path = "../b"\n}\n')
+    with pytest.raises(UsageError, match="cycle"):
+        read_graph(stack, cache_file=cache)
+    (stack / "a" / "terragrunt.hcl").write_text("inputs = {}\n")
+    cache.write_text("not json")
+    assert read_graph(stack, cache_file=cache).order == ("a", "b")

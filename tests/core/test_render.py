@@ -11,7 +11,14 @@ from hypothesis import HealthCheck, given, settings
 from platformctl.config import REGION_AZS, load_platform, parse_platform, resolve_org
 from platformctl.errors import OperationError, UsageError
 from platformctl.graph import dependency_paths
-from platformctl.render import check_tree, hcl_literal, parse_hcl, render_tree, write_tree
+from platformctl.render import (
+    check_tree,
+    hcl_literal,
+    parse_hcl,
+    render_tree,
+    verify_tree,
+    write_tree,
+)
 from tests.core.helpers import REPO, base_platform, make_repo, tree_snapshot
 
 ORG = resolve_org("ExampleOrg")
@@ -147,7 +154,7 @@ def test_template_error_writes_nothing(tmp_path: Path) -> None:
         unit_template.read_text().replace("{{ undefined_value }}", "inputs = {")
     )
     with pytest.raises(OperationError, match="does not parse"):
-        render_tree(root, platform, ORG)
+        write_tree(root, render_tree(root, platform, ORG), all_envs=True)
     assert tree_snapshot(root / "live") == before
 
 
@@ -208,6 +215,7 @@ def test_every_valid_spec_renders_to_parseable_hcl(env: dict[str, Any], org: str
     platform = parse_platform({"environments": [env]})
     tree = render_tree(REPO, platform, resolve_org(org))
     assert len(tree.files) == 8
+    verify_tree(tree)
     for path, text in tree.files.items():
         parse_hcl(text, path)
 
