@@ -101,7 +101,8 @@ def parallel(base: Path, env: dict[str, str], delay: float) -> tuple[int, float]
     )
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> bool:
+    """Print the ratios; True when the realistic and parallel cases meet their targets."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -112,7 +113,8 @@ def main() -> None:
     parser.add_argument(
         "--delay", type=float, default=10.0, help="per-unit delay of the parallel case (s)"
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    met = True
     with tempfile.TemporaryDirectory(prefix="platformctl-bench-") as tmp:
         base = Path(tmp)
         moto = start_moto(base)
@@ -125,19 +127,23 @@ def main() -> None:
             for hold in (0.0, args.hold):
                 ours, no_preflight, raw = overhead(base, env, args.rounds, hold)
                 label = "bare stack" if hold == 0 else f"plans holding {hold:g} s"
+                if hold:
+                    met = met and ours / raw <= 1.10
                 print(
                     f"plan-all vs raw terragrunt run --all plan ({label}, median of {args.rounds}): "
                     f"{ours:.2f} s / {raw:.2f} s = {ours / raw:.2f}  "
                     f"(without preflight {no_preflight:.2f} s = {no_preflight / raw:.2f}; target <= 1.10)"
                 )
             k, wall = parallel(base, env, args.delay)
+            met = met and wall / args.delay <= 1.30
             print(
                 f"{k} independent units x {args.delay:g} s delay: {wall:.2f} s / ideal {args.delay:g} s "
                 f"(depth 1) = {wall / args.delay:.2f}  (target <= 1.30)"
             )
         finally:
             moto.close()
+    return met
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(0 if main() else 1)

@@ -34,7 +34,8 @@ print(f"{{elapsed:.3f}} {{len(tree.files)}}")
 """
 
 
-def main() -> bool:
+def main(argv: list[str] | None = None) -> bool:
+    del argv  # no options
     root = Path(__file__).resolve().parent.parent
     out = subprocess.run(
         [sys.executable, "-c", _SCRIPT.format(root=str(root), envs=ENVS)],

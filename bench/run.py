@@ -18,7 +18,7 @@ def main() -> int:
         except ModuleNotFoundError:
             print(f"{name}: not present, skipped")
             continue
-        if not module.main():
+        if not module.main([]):
             failed.append(name)
     if failed:
         print(f"missed target: {', '.join(failed)}")

@@ -20,7 +20,8 @@ def _time(cmd: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def main() -> bool:
+def main(argv: list[str] | None = None) -> bool:
+    del argv  # no options
     baseline_cmd = [sys.executable, "-c", "import typer"]
     help_cmd = [sys.executable, "-m", "platformctl", "--help"]
     _time(baseline_cmd), _time(help_cmd)  # warm the page cache and .pyc files

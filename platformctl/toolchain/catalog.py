@@ -57,6 +57,8 @@ class ToolSpec:
     purpose: str
     go: GoBuild | None = None
     pip_package: str | None = None
+    # `python -m <pip_module>` runs a pip-installed tool (default: the package name).
+    pip_module: str | None = None
     extra_executables: tuple[str, ...] = field(default_factory=tuple)
     release: tuple[ReleaseAsset, ...] = ()
 
@@ -226,6 +228,16 @@ CATALOG: dict[str, ToolSpec] = {
             False,
             "optional: platformctl talks to AWS itself",
             pip_package="awscli",
+        ),
+        ToolSpec(
+            "checkov",
+            "checkov",
+            ("--version",),
+            r"^(\d+\.\d+\.\d+)",
+            False,
+            "scans the modules (in a venv of its own, apart from the project's pins)",
+            pip_package="checkov",
+            pip_module="checkov.main",
         ),
         ToolSpec(
             "kube-apiserver",

@@ -813,7 +813,7 @@ _GO_STYLES: dict[str, Callable[[_Job], list[str]]] = {
 }
 
 
-# ---------------------------------------------------------------- awscli through pip
+# ---------------------------------------------------- Python tools (awscli, checkov) through pip
 
 
 def _pip_install(
@@ -852,8 +852,9 @@ def _pip_install(
         # A script next to the venv rather than a symlink into it: venv entry points carry
         # absolute shebangs, and the venv is renamed into place after it is built.
         launcher = staging.bin / spec.executable
+        module = spec.pip_module or package
         launcher.write_text(
-            '#!/bin/sh\nexec "$(dirname "$0")/../venv/bin/python" -m awscli "$@"\n',
+            f'#!/bin/sh\nexec "$(dirname "$0")/../venv/bin/python" -m {module} "$@"\n',
             encoding="utf-8",
         )
         launcher.chmod(0o755)
