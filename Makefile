@@ -36,10 +36,26 @@ typecheck: venv
 test: venv tools lint typecheck
 	$(BIN)/pytest
 
+# The main job on the sandbox. The plan needs the providers of modules/ (from the local
+# mirror or the registry); where neither is reachable it is shown as a dry run instead.
 demo: venv tools
 	$(BIN)/platformctl doctor --offline
 	$(BIN)/platformctl render --org $(ORG)
 	$(BIN)/platformctl graph --org $(ORG) --env sandbox
+	$(BIN)/platformctl sandbox up
+	$(BIN)/platformctl bootstrap --org $(ORG) --env sandbox
+	@if $(BIN)/platformctl tools providers; then \
+	  $(BIN)/platformctl plan-all --org $(ORG) --env sandbox; \
+	else \
+	  echo; \
+	  echo "*** The plan cannot run here: the providers above are neither in the local mirror"; \
+	  echo "*** nor reachable in the registry. These are the exact steps it would take:"; \
+	  echo; \
+	  $(BIN)/platformctl plan-all --org $(ORG) --env sandbox --dry-run; \
+	fi
+	$(BIN)/platformctl status --org $(ORG) --env sandbox
+	@echo
+	@echo "The sandbox is still running (platformctl sandbox status); stop it with: .venv/bin/platformctl sandbox down"
 
 bench: venv
 	$(BIN)/python bench/run.py

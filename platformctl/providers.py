@@ -9,6 +9,8 @@ behaves like plain OpenTofu.
 from __future__ import annotations
 
 import os
+import socket
+from dataclasses import dataclass
 from pathlib import Path
 
 from platformctl.fsutil import write_atomic
@@ -75,3 +77,56 @@ def cli_config_env(*, write: bool = True) -> dict[str, str]:
     if mine and Path(mine).expanduser().is_file():
         return {}
     return {"TF_CLI_CONFIG_FILE": str(cli_config(write=write))}
+
+
+@dataclass(frozen=True)
+class ProviderNeed:
+    """A provider the modules require, and where OpenTofu would get it from here."""
+
+    source: str  # e.g. "hashicorp/aws"
+    constraint: str
+    modules: tuple[str, ...]
+    origin: str  # "mirror", "registry" or "unavailable"
+
+
+def required_providers(root: Path) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """source -> (version constraint, modules that need it), from modules/*/versions.tf."""
+    from platformctl.render import parse_hcl
+
+    found: dict[str, tuple[str, list[str]]] = {}
+    for versions in sorted((root / "modules").glob("*/versions.tf")):
+        parsed = parse_hcl(versions.read_text(encoding="utf-8"), versions)
+        for block in parsed.get("terraform", []):
+            for providers in block.get("required_providers", []):
+                for spec in providers.values():
+                    if not isinstance(spec, dict):
+                        continue
+                    source = str(spec.get("source", "")).strip('"').lower()
+                    constraint = str(spec.get("version", "")).strip('"')
+                    entry = found.setdefault(source, (constraint, []))
+                    entry[1].append(versions.parent.name)
+    return {k: (c, tuple(m)) for k, (c, m) in found.items()}
+
+
+def registry_reachable(host: str = REGISTRY_HOSTS[0], timeout: float = 3.0) -> bool:
+    try:
+        with socket.create_connection((host, 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def provider_needs(root: Path, *, check_registry: bool = True) -> tuple[ProviderNeed, ...]:
+    """Every provider the modules need: from the mirror, else the registry, else unavailable."""
+    mirrored = set(mirrored_providers(mirror_dir())) if mirror_dir().is_dir() else set()
+    reachable: bool | None = None
+    needs = []
+    for source, (constraint, modules) in sorted(required_providers(root).items()):
+        if any(f"{host}/{source}" in mirrored for host in REGISTRY_HOSTS):
+            origin = "mirror"
+        else:
+            if reachable is None:
+                reachable = check_registry and registry_reachable()
+            origin = "registry" if reachable else "unavailable"
+        needs.append(ProviderNeed(source, constraint, modules, origin))
+    return tuple(needs)

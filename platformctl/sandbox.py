@@ -307,7 +307,7 @@ class Moto:
 
     def purge(self, root: Path, reporter: Reporter) -> None:
         """The emulator keeps its data in memory: nothing to remove but its log."""
-        (state_dir(root) / "moto.log").unlink(missing_ok=True)
+        (state_dir(root) / "logs" / "moto.log").unlink(missing_ok=True)
 
 
 def _tail(path: Path, lines: int = 5) -> str:

@@ -163,5 +163,54 @@ def list_(ctx: typer.Context, as_json: bool = options.Json) -> None:
     app.console.print(table)
 
 
+@tools_app.command("providers")
+def providers(
+    ctx: typer.Context,
+    as_json: bool = options.Json,
+    offline: bool = typer.Option(
+        False, "--offline", help="Do not try the registry; only the local provider mirror counts."
+    ),
+) -> None:
+    """Say where OpenTofu gets each provider the modules need: the local mirror, the
+    registry, or nowhere. Exit 1 when one is unavailable (plans of its units cannot run).
+
+    Examples:
+
+      platformctl tools providers
+
+      platformctl tools providers --offline --json
+    """
+    from dataclasses import asdict
+
+    from platformctl.providers import mirror_dir, provider_needs
+
+    app: AppContext = ctx.obj
+    needs = provider_needs(app.root, check_registry=not offline)
+    if as_json:
+        app.console.out(json.dumps([asdict(n) for n in needs], indent=2), highlight=False)
+    else:
+        from rich.table import Table
+
+        table = Table(title="Providers of modules/", title_justify="left")
+        for col in ("provider", "version", "modules", "from"):
+            table.add_column(col, overflow="fold")
+        style = {"mirror": "green", "registry": "cyan", "unavailable": "red"}
+        for need in needs:
+            table.add_row(
+                need.source,
+                need.constraint,
+                ", ".join(need.modules),
+                f"[{style[need.origin]}]{need.origin}[/]",
+            )
+        app.console.print(table)
+        if any(n.origin == "unavailable" for n in needs):
+            app.err.print(
+                f"Unavailable providers are neither in the mirror ({mirror_dir()}) nor "
+                "reachable in the registry; units that use them cannot be planned here."
+            )
+    if any(n.origin == "unavailable" for n in needs):
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(tools_app, name="tools")

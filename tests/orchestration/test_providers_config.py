@@ -72,3 +72,20 @@ def test_opentofu_accepts_the_written_configuration(
     broken.write_text("provider_installation {\n  nonsense {}\n}\n")
     bad = proc.run([tofu, "version"], env=env, check=False)
     assert "problems with the CLI configuration" in bad.stdout + bad.stderr
+
+
+def test_provider_needs_come_from_the_modules_and_the_mirror(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from platformctl.providers import provider_needs
+
+    monkeypatch.setenv("PLATFORMCTL_CACHE", str(tmp_path / "cache"))
+    needs = {n.source: n for n in provider_needs(REPO, check_registry=False)}
+    assert set(needs) >= {"hashicorp/aws", "hashicorp/helm", "hashicorp/kubernetes"}
+    assert "vpc" in needs["hashicorp/aws"].modules and "mesh" in needs["hashicorp/helm"].modules
+    assert {n.origin for n in needs.values()} == {"unavailable"}
+    (tmp_path / "cache/providers").mkdir(parents=True)
+    _mirror_with_aws(tmp_path).rename(tmp_path / "cache/providers/mirror")
+    needs = {n.source: n for n in provider_needs(REPO, check_registry=False)}
+    assert needs["hashicorp/aws"].origin == "mirror"
+    assert needs["hashicorp/helm"].origin == "unavailable"
