@@ -772,6 +772,34 @@ def plan_all(
     return _finish(run, result, envs)
 
 
+def _open_single_env(
+    root: Path,
+    platform: Platform,
+    org: Org,
+    env_name: str | None,
+    command: str,
+    *,
+    reporter: Reporter,
+    opts: Options,
+) -> tuple[_Early, tg.Tools, RunDir | None, _Env]:
+    """Shared start of deploy and destroy: one environment, rendered, tools found, a run dir."""
+    name = _single_env(platform, env_name, command)
+    early = _Early(root, org, (platform.get(name),), reporter, opts)
+    graph_root = ensure_rendered(root, platform, org, name, reporter, dry_run=opts.dry_run)
+    tools = early.wait_tools()
+    run = None if opts.dry_run else new_run(root, command)
+    (ctx,) = _open_envs(
+        root=root,
+        platform=platform,
+        org=org,
+        env_names=[name],
+        run=run,
+        opts=opts,
+        graph_root=graph_root,
+    )
+    return early, tools, run, ctx
+
+
 def _single_env(platform: Platform, env_name: str | None, command: str) -> str:
     if env_name is not None:
         return platform.get(env_name).name
@@ -810,20 +838,10 @@ def deploy(
     applied unit its post-install steps run.
     """
     progress = progress or NoProgress()
-    name = _single_env(platform, env_name, "deploy")
-    early = _Early(root, org, (platform.get(name),), reporter, opts)
-    graph_root = ensure_rendered(root, platform, org, name, reporter, dry_run=opts.dry_run)
-    tools = early.wait_tools()
-    run = None if opts.dry_run else new_run(root, "deploy")
-    (ctx,) = _open_envs(
-        root=root,
-        platform=platform,
-        org=org,
-        env_names=[name],
-        run=run,
-        opts=opts,
-        graph_root=graph_root,
+    early, tools, run, ctx = _open_single_env(
+        root, platform, org, env_name, "deploy", reporter=reporter, opts=opts
     )
+    name = ctx.env.name
     _check_unit(ctx.graph, stage, "stage")
     scope = (*ctx.graph.dependencies(stage), stage) if with_dependencies else (stage,)
     levels = [tuple(u for u in level if u in scope) for level in ctx.graph.levels()]
@@ -1080,20 +1098,10 @@ def destroy(
     Terragrunt orders `run --all destroy` in reverse dependency order itself.
     """
     progress = progress or NoProgress()
-    name = _single_env(platform, env_name, "destroy")
-    early = _Early(root, org, (platform.get(name),), reporter, opts)
-    graph_root = ensure_rendered(root, platform, org, name, reporter, dry_run=opts.dry_run)
-    tools = early.wait_tools()
-    run = None if opts.dry_run else new_run(root, "destroy")
-    (ctx,) = _open_envs(
-        root=root,
-        platform=platform,
-        org=org,
-        env_names=[name],
-        run=run,
-        opts=opts,
-        graph_root=graph_root,
+    early, tools, run, ctx = _open_single_env(
+        root, platform, org, env_name, "destroy", reporter=reporter, opts=opts
     )
+    name = ctx.env.name
     if target == "all":
         scope: tuple[str, ...] = ctx.graph.order
         outside: tuple[str, ...] = ()
