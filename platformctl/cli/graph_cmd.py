@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 
 import typer
@@ -25,6 +26,8 @@ def graph(
 ) -> None:
     """Print the order in which units run, from their rendered `dependency` blocks.
 
+    Without --org (and $PLATFORMCTL_ORG), the one org rendered under live/ is used.
+
     Examples:
 
       platformctl graph --org ExampleOrg
@@ -32,11 +35,11 @@ def graph(
       platformctl graph --org ExampleOrg --env sandbox --format mermaid
     """
     from platformctl import graph as engine
-    from platformctl.config import load_platform, resolve_org
+    from platformctl.config import ORG_ENV_VAR, load_platform, resolve_org
     from platformctl.render import LIVE_DIR, unit_dir
 
     app: AppContext = ctx.obj
-    the_org = resolve_org(org)
+    the_org = resolve_org(org if org or os.environ.get(ORG_ENV_VAR) else _only_rendered_org(app))
     environment = load_platform(app.root).get(env)
     stack = app.root / LIVE_DIR / unit_dir(the_org, environment, "x").parent
     result = engine.read_graph(stack)
@@ -48,6 +51,15 @@ def graph(
         app.console.out(engine.to_dot(result, f"{the_org.name}/{env}"), highlight=False)
     else:
         app.console.out(engine.to_text(result), highlight=False)
+
+
+def _only_rendered_org(app: AppContext) -> str | None:
+    """Without --org, the one org rendered under live/ (graph only reads, so guessing is safe)."""
+    from platformctl.render import LIVE_DIR
+
+    live = app.root / LIVE_DIR
+    orgs = sorted(p.name for p in live.iterdir() if p.is_dir()) if live.is_dir() else []
+    return orgs[0] if len(orgs) == 1 else None
 
 
 def register(app: typer.Typer) -> None:

@@ -120,3 +120,13 @@ def test_every_command_has_help_with_examples(capsys: pytest.CaptureFixture[str]
         sub = command.commands if hasattr(command, "commands") else {name: command}
         for cmd in sub.values():
             assert cmd.help and "Example" in cmd.help, f"{name} {cmd.name} --help has no examples"
+
+
+def test_graph_without_org_uses_the_only_rendered_one(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(["graph"], capsys)
+    assert code == 2 and "No organisation given" in err
+    run(["render", "--org", "ExampleOrg"], capsys)
+    code, out, _ = run(["graph"], capsys)
+    assert code == 0 and out.startswith("vpc")
