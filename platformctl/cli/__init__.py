@@ -5,6 +5,7 @@ Commands live one per module and stay thin: parse options, call the engine, prin
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import typer
@@ -81,4 +82,7 @@ def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the app and map every error to its exit code."""
     from platformctl.cli.errors import run_app
 
+    # A shell without job control starts background commands with SIGINT ignored, and
+    # Python keeps it that way; platformctl must still stop cleanly on `kill -INT`.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     sys.exit(run_app(app, argv))
