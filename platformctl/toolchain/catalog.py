@@ -290,6 +290,30 @@ CATALOG: dict[str, ToolSpec] = {
             ),
         ),
         ToolSpec(
+            "kwok",
+            "kwok",
+            ("--version",),
+            r"kwok version v(\d+\.\d+\.\d+\S*)",
+            False,
+            "fake nodes of the sandbox control plane (Pods become Running without kubelets)",
+            go=GoBuild(
+                "sigs.k8s.io/kwok",
+                "./cmd/kwok",
+                "install",
+                (
+                    "-X sigs.k8s.io/kwok/pkg/consts.Version={version}",
+                    "-X sigs.k8s.io/kwok/pkg/consts.PreRelease=GA",
+                ),
+            ),
+            release=(
+                ReleaseAsset(
+                    "kwok",
+                    _GH + "kubernetes-sigs/kwok/releases/download/v{version}/kwok-{os}-{arch}",
+                    _GH + "kubernetes-sigs/kwok/releases/download/v{version}/checksums.txt",
+                ),
+            ),
+        ),
+        ToolSpec(
             "python",
             "python3",
             ("--version",),
