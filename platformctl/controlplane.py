@@ -4,8 +4,12 @@ and scheduler when built), on 127.0.0.1 with generated certificates.
 Everything lives under .platformctl/controlplane/ (or any `base` directory a caller
 chooses): `pki/` certificates, `etcd/` data, `logs/`, `state.json` with the pids and ports,
 and `kubeconfig` (mode 0600) for the cluster admin. Binaries come from the tools cache via
-platformctl.toolchain.locate. There are no kubelets: Pods are created and scheduled (when
-the controller manager and scheduler run) but never start.
+platformctl.toolchain.locate. There are no kubelets. When kwok (sigs.k8s.io/kwok) is
+installed, it runs as one more process and plays the kubelets of fake nodes made from the
+sandbox environment's node groups (GPU nodes advertise nvidia.com/gpu): Pods scheduled onto
+them become Running and Ready, so Deployments roll out. Without kwok there are no nodes:
+Pods are created and scheduled (when the controller manager and scheduler run) but stay
+Pending.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import ssl
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +35,7 @@ from platformctl.pki import Pair, Pki, ensure_pki
 from platformctl.report import Reporter
 
 if TYPE_CHECKING:
+    from platformctl.config import Environment
     from platformctl.sandbox import ComponentStatus as SandboxComponentStatus
     from platformctl.sandbox import SandboxOptions
 
@@ -40,8 +45,13 @@ CLUSTER_NAME = "platformctl-sandbox"
 STATE_FILE = "state.json"
 START_TIMEOUT = 120.0
 # Start order; stop goes the other way.
-COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler")
+COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
 OPTIONAL = ("kube-controller-manager", "kube-scheduler")
+# kwok manages exactly the nodes carrying this annotation (ours), never any other node.
+KWOK_ANNOTATION = "kwok.x-k8s.io/node"
+KWOK_SELECTOR = f"{KWOK_ANNOTATION}=fake"
+NO_KWOK = "no fake nodes (kwok not installed)"
+GPU_RESOURCE = "nvidia.com/gpu"
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,10 @@ class Layout:
     def kubeconfig(self) -> Path:
         return self.base / "kubeconfig"
 
+    @property
+    def kwok_config(self) -> Path:
+        return self.base / "kwok.yaml"
+
     def component_kubeconfig(self, name: str) -> Path:
         return self.base / "kubeconfigs" / f"{name}.kubeconfig"
 
@@ -92,6 +106,7 @@ class Binaries:
     apiserver: Path
     controller_manager: Path | None
     scheduler: Path | None
+    kwok: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -126,16 +141,24 @@ class ControlPlaneStatus:
     components: tuple[ComponentStatus, ...] = field(default_factory=tuple)
     missing: tuple[str, ...] = field(default_factory=tuple)  # optional components not built
     note: str = ""
+    fake_nodes: tuple[str, ...] = field(default_factory=tuple)  # nodes kwok plays (if it runs)
+
+    @property
+    def kwok(self) -> bool:
+        return any(c.name == "kwok" and c.running for c in self.components)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def locate_binaries(root: Path) -> Binaries:
-    """etcd and kube-apiserver (required) and the controller manager and scheduler (optional).
+    """etcd and kube-apiserver (required); the controller manager and scheduler and kwok
+    (optional).
 
-    The optional ones are built into the same bin directory as kube-apiserver.
+    The controller manager and scheduler are built into the same bin directory as
+    kube-apiserver; kwok is a tool of its own.
     """
+    from platformctl.errors import ToolNotFoundError
     from platformctl.toolchain import locate
     from platformctl.toolchain.catalog import CATALOG
     from platformctl.toolchain.versions import load_pins
@@ -149,7 +172,13 @@ def locate_binaries(root: Path) -> Binaries:
         if pin is not None:
             candidates.insert(0, locate.cached_path(CATALOG["kube-apiserver"], pin.version, exe))
         extras[exe] = next((c for c in candidates if c.is_file()), None)
-    return Binaries(etcd, apiserver, extras["kube-controller-manager"], extras["kube-scheduler"])
+    try:
+        kwok: Path | None = locate.tool_path(root, "kwok")
+    except ToolNotFoundError:
+        kwok = None
+    return Binaries(
+        etcd, apiserver, extras["kube-controller-manager"], extras["kube-scheduler"], kwok
+    )
 
 
 def free_port() -> int:
@@ -207,14 +236,15 @@ class Ports:
     apiserver: int
     controller_manager: int
     scheduler: int
+    kwok: int = 0
 
     @classmethod
     def pick(cls) -> Ports:
         ports: set[int] = set()
-        while len(ports) < 5:
+        while len(ports) < 6:
             ports.add(free_port())
-        a, b, c, d, e = sorted(ports)
-        return cls(a, b, c, d, e)
+        a, b, c, d, e, f = sorted(ports)
+        return cls(a, b, c, d, e, f)
 
 
 def etcd_args(exe: Path, layout: Layout, ports: Ports) -> list[str]:
@@ -304,6 +334,129 @@ def scheduler_args(exe: Path, layout: Layout, ports: Ports) -> list[str]:
         f"--cert-dir={layout.base / 'scheduler'}",
         "--profiling=false",
     ]
+
+
+def kwok_args(exe: Path, layout: Layout, ports: Ports) -> list[str]:
+    """kwok plays the kubelet of the annotated fake nodes only, with its default stages
+    (nodes initialise and heartbeat through leases; pods become Ready, complete, delete).
+
+    Its own configuration file (empty) keeps a user's ~/.kwok/kwok.yaml out of the sandbox.
+    """
+    return [
+        str(exe),
+        f"--kubeconfig={layout.component_kubeconfig('kwok')}",
+        f"--config={layout.kwok_config}",
+        "--manage-all-nodes=false",
+        f"--manage-nodes-with-annotation-selector={KWOK_SELECTOR}",
+        "--manage-nodes-with-label-selector=",
+        "--node-ip=127.0.0.1",
+        f"--server-address=127.0.0.1:{ports.kwok}",
+    ]
+
+
+# --- fake nodes -------------------------------------------------------------------------
+
+# cpu and memory of the instance types the node groups name (others get DEFAULT_SIZE).
+INSTANCE_SIZES: dict[str, tuple[str, str]] = {
+    "t3.medium": ("2", "4Gi"),
+    "t3.large": ("2", "8Gi"),
+    "t3.xlarge": ("4", "16Gi"),
+    "m5.large": ("2", "8Gi"),
+    "m5.xlarge": ("4", "16Gi"),
+    "g4dn.xlarge": ("4", "16Gi"),
+    "g4dn.2xlarge": ("8", "32Gi"),
+    "g5.xlarge": ("4", "16Gi"),
+}
+DEFAULT_SIZE = ("4", "16Gi")
+MAX_PODS = "110"
+_EFFECTS = {
+    "NO_SCHEDULE": "NoSchedule",
+    "NO_EXECUTE": "NoExecute",
+    "PREFER_NO_SCHEDULE": "PreferNoSchedule",
+}
+
+
+@dataclass(frozen=True)
+class FakeNode:
+    """One node kwok plays: a member of a node group of the sandbox environment."""
+
+    name: str
+    group: str
+    labels: Mapping[str, str]
+    taints: tuple[tuple[str, str, str], ...]  # key, value, effect (Kubernetes spelling)
+    resources: Mapping[str, str]  # capacity = allocatable
+
+    @property
+    def gpus(self) -> int:
+        return int(self.resources.get(GPU_RESOURCE, "0"))
+
+
+def _is_gpu_group(labels: Mapping[str, str], taint_keys: Sequence[str], role: str) -> bool:
+    return (
+        labels.get("nvidia.com/gpu.present") == "true"
+        or GPU_RESOURCE in taint_keys
+        or role == "gpu"
+    )
+
+
+def fake_nodes(env: Environment) -> tuple[FakeNode, ...]:
+    """desired_size nodes (at least one) per node group: sandbox-<group>-<i>, with the
+    group's labels and taints; GPU groups advertise one nvidia.com/gpu per node."""
+    nodes: list[FakeNode] = []
+    for group in env.node_groups:
+        labels = dict(group.labels)
+        taints = tuple((t.key, t.value, _EFFECTS.get(t.effect, t.effect)) for t in group.taints)
+        gpu = _is_gpu_group(labels, [t[0] for t in taints], group.role)
+        instance = group.instance_types[0] if group.instance_types else ""
+        cpu, memory = INSTANCE_SIZES.get(instance, DEFAULT_SIZE)
+        resources = {"cpu": cpu, "memory": memory, "pods": MAX_PODS}
+        if gpu:
+            resources[GPU_RESOURCE] = "1"
+        for i in range(max(1, group.desired_size)):
+            name = f"sandbox-{group.role}-{i}"
+            node_labels = {
+                **labels,
+                "kubernetes.io/hostname": name,
+                "kubernetes.io/os": "linux",
+                "kubernetes.io/arch": "amd64",
+                "node.kubernetes.io/instance-type": instance or "fake",
+                "type": "kwok",
+            }
+            nodes.append(FakeNode(name, group.role, node_labels, taints, dict(resources)))
+    return tuple(nodes)
+
+
+def sandbox_environment(root: Path) -> Environment | None:
+    """The environment of platform.toml marked `sandbox = true` (None if there is none)."""
+    from platformctl.config import load_platform
+    from platformctl.errors import UsageError
+
+    try:
+        platform = load_platform(root)
+    except UsageError:
+        return None
+    return next((e for e in platform.environments if e.sandbox), None)
+
+
+def ensure_fake_nodes(
+    kubeconfig: Path, nodes: Sequence[FakeNode], reporter: Reporter
+) -> tuple[str, ...]:
+    """Create the fake nodes that do not exist yet (idempotent); returns every node name."""
+    from platformctl.kube import Kube
+
+    with Kube(kubeconfig) as kube:
+        for node in nodes:
+            created = kube.ensure_node(
+                node.name,
+                labels=node.labels,
+                annotations={KWOK_ANNOTATION: "fake"},
+                taints=node.taints,
+                resources=node.resources,
+            )
+            if created:
+                gpus = f", {node.gpus} {GPU_RESOURCE}" if node.gpus else ""
+                reporter.step(f"control plane: fake node {node.name} (group {node.group}{gpus})")
+    return tuple(n.name for n in nodes)
 
 
 # --- probes -----------------------------------------------------------------------------
@@ -436,6 +589,11 @@ def start(
         ("kube-scheduler", pki.scheduler),
     ):
         write_kubeconfig(layout.component_kubeconfig(name), server, pki.ca.cert, pair, name)
+    if bins.kwok is not None:
+        write_kubeconfig(
+            layout.component_kubeconfig("kwok"), server, pki.ca.cert, pki.admin, "admin"
+        )
+        write_atomic(layout.kwok_config, "# kwok of the sandbox: default stages only.\n")
 
     started: list[Process] = []
     deadline = time.monotonic() + timeout
@@ -471,12 +629,23 @@ def start(
                 {},
             )
         )
+    if bins.kwok is not None:
+        plan.append(
+            (
+                "kwok",
+                kwok_args(bins.kwok, layout, ports),
+                f"http://127.0.0.1:{ports.kwok}/healthz",
+                {},
+            )
+        )
     port_of = {
         "etcd": ports.etcd_client,
         "kube-apiserver": ports.apiserver,
         "kube-controller-manager": ports.controller_manager,
         "kube-scheduler": ports.scheduler,
+        "kwok": ports.kwok,
     }
+    nodes: tuple[str, ...] = ()
     try:
         for name, argv, url, probe in plan:
             reporter.step(f"control plane: start {name} on 127.0.0.1:{port_of[name]}")
@@ -485,13 +654,24 @@ def start(
             started.append(Process(name, pid, argv[0], port_of[name], str(log)))
             _save_state(layout, server, started)
             _wait_healthy(name, pid, url, log, deadline, **probe)
+        write_kubeconfig(layout.kubeconfig, server, pki.ca.cert, pki.admin, "admin")
+        if bins.kwok is not None:
+            env = sandbox_environment(root)
+            if env is None:
+                reporter.warn("no sandbox environment in platform.toml: no fake nodes created.")
+            else:
+                nodes = ensure_fake_nodes(layout.kubeconfig, fake_nodes(env), reporter)
+                _save_state(layout, server, started, nodes)
     except BaseException:
         for process in reversed(started):
             proc.stop(process.pid)
         layout.state.unlink(missing_ok=True)
         raise
-    write_kubeconfig(layout.kubeconfig, server, pki.ca.cert, pki.admin, "admin")
     reporter.info(f"kubeconfig: {layout.kubeconfig}")
+    if bins.kwok is None:
+        reporter.info(
+            f"{NO_KWOK}: Pods stay Pending (run `platformctl tools install --only kwok`)."
+        )
     missing = [
         n
         for n, b in (
@@ -508,11 +688,14 @@ def start(
     return status(root, base=layout.base)
 
 
-def _save_state(layout: Layout, server: str, processes: list[Process]) -> None:
+def _save_state(
+    layout: Layout, server: str, processes: list[Process], nodes: Sequence[str] = ()
+) -> None:
     doc = {
         "server": server,
         "kubeconfig": str(layout.kubeconfig),
         "processes": [asdict(p) for p in processes],
+        "nodes": list(nodes),
     }
     write_atomic(layout.state, json.dumps(doc, indent=2) + "\n", mode=0o600)
 
@@ -573,6 +756,7 @@ def status(root: Path, *, base: Path | None = None) -> ControlPlaneStatus:
         components=components,
         missing=missing,
         note=note,
+        fake_nodes=tuple(str(n) for n in (state.get("nodes") or ())) if state else (),
     )
 
 
@@ -582,6 +766,11 @@ def describe(st: ControlPlaneStatus) -> str:
     text = f"{names}; kubeconfig {st.kubeconfig}" if st.kubeconfig else names
     if st.missing:
         text += f" ({', '.join(st.missing)} not installed)"
+    if st.running:
+        if not st.kwok:
+            text += f"; {NO_KWOK}"
+        elif st.fake_nodes:
+            text += f"; fake nodes {', '.join(st.fake_nodes)}"
     if st.running and not st.ready:
         text += f" (not ready: {st.note})"
     return text

@@ -8,7 +8,7 @@ sentence, never a traceback. The client is imported lazily (it costs ~300 ms).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -274,6 +274,38 @@ class Kube:
         if obj is None:
             raise OperationError(f"deployment {namespace}/{name} does not exist.")
         return stamp
+
+    def ensure_node(
+        self,
+        name: str,
+        *,
+        labels: Mapping[str, str],
+        annotations: Mapping[str, str],
+        taints: Sequence[tuple[str, str, str]],
+        resources: Mapping[str, str],
+    ) -> bool:
+        """Create a Node object (a fake node, for kwok to play) unless it exists.
+
+        Its status capacity and allocatable are `resources`. True when it was created.
+        """
+        from kubernetes import client
+
+        if self._call(f"read node {name}", self.core.read_node, name) is not None:
+            return False
+        body = client.V1Node(
+            metadata=client.V1ObjectMeta(
+                name=name, labels=dict(labels), annotations=dict(annotations)
+            ),
+            spec=client.V1NodeSpec(
+                taints=[client.V1Taint(key=k, value=v, effect=e) for k, v, e in taints] or None
+            ),
+            status=client.V1NodeStatus(capacity=dict(resources), allocatable=dict(resources)),
+        )
+        self._call(f"create node {name}", self.core.create_node, body)
+        # The status of a create may be dropped; set it through the status subresource.
+        status = {"status": {"capacity": dict(resources), "allocatable": dict(resources)}}
+        self._call(f"set the status of node {name}", self.core.patch_node_status, name, status)
+        return True
 
     def apply_configmap(
         self,

@@ -31,6 +31,11 @@ class ControlPlane:
         """The controller manager and scheduler run (Deployments get ReplicaSets and Pods)."""
         return not self.status.missing
 
+    @property
+    def kwok(self) -> bool:
+        """kwok runs and plays the fake nodes (Pods on them become Running and Ready)."""
+        return self.status.kwok
+
 
 @pytest.fixture(scope="session")
 def control_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+# A node selector no node matches: the Pods of such a Deployment stay Pending even with
+# fake nodes.
+NOWHERE = {"platformctl.io/pool": "none"}
 
-def deployment(api: Any, namespace: str, name: str, replicas: int) -> None:
+
+def deployment(
+    api: Any,
+    namespace: str,
+    name: str,
+    replicas: int,
+    node_selector: dict[str, str] | None = None,
+) -> None:
     from kubernetes import client
 
     labels = {"app": name}
@@ -17,7 +27,8 @@ def deployment(api: Any, namespace: str, name: str, replicas: int) -> None:
             template=client.V1PodTemplateSpec(
                 metadata=client.V1ObjectMeta(labels=labels),
                 spec=client.V1PodSpec(
-                    containers=[client.V1Container(name="app", image="registry.invalid/app:1")]
+                    node_selector=node_selector,
+                    containers=[client.V1Container(name="app", image="registry.invalid/app:1")],
                 ),
             ),
         ),

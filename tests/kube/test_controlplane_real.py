@@ -73,14 +73,15 @@ def test_anonymous_requests_cannot_read_secrets(control_plane: ControlPlane) -> 
 
 
 def test_what_a_deployment_does_here(control_plane: ControlPlane, api: Any, namespace: str) -> None:
-    """With controllers: a ReplicaSet and Pods appear; with no nodes the Pods stay Pending."""
+    """With controllers: a ReplicaSet and Pods appear; with no node to run them (no fake
+    nodes, or none matching the selector) the Pods stay Pending and Unschedulable."""
     import time
 
     from kubernetes import client
 
     if not control_plane.controllers:
         pytest.skip("kube-controller-manager/kube-scheduler not installed")
-    helpers.deployment(api, namespace, "web", replicas=2)
+    helpers.deployment(api, namespace, "web", replicas=2, node_selector=helpers.NOWHERE)
     core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
     deadline = time.monotonic() + 60
     pods: list[Any] = []

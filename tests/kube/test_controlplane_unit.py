@@ -112,3 +112,57 @@ def test_a_missing_binary_is_a_tool_error_naming_the_install_command(
         controlplane.locate_binaries(REPO)
     assert "etcd" in info.value.message
     assert "platformctl tools install --only etcd" in (info.value.hint or "")
+
+
+def test_kwok_manages_only_annotated_nodes_and_serves_on_loopback(tmp_path: Path) -> None:
+    layout = controlplane.Layout(tmp_path)
+    ports = controlplane.Ports(2379, 2380, 6443, 10257, 10259, 10300)
+    flags = _flags(controlplane.kwok_args(Path("/bin/kwok"), layout, ports))
+    assert flags["manage-all-nodes"] == "false"
+    assert flags["manage-nodes-with-annotation-selector"] == "kwok.x-k8s.io/node=fake"
+    assert flags["manage-nodes-with-label-selector"] == ""
+    assert flags["server-address"] == "127.0.0.1:10300"
+    assert flags["config"] == str(tmp_path / "kwok.yaml")
+
+
+def test_fake_nodes_follow_the_sandbox_node_groups() -> None:
+    from platformctl.config import load_platform
+
+    env = load_platform(REPO).get("sandbox")
+    nodes = {n.name: n for n in controlplane.fake_nodes(env)}
+    assert sorted(nodes) == ["sandbox-cpu-0", "sandbox-cpu-1", "sandbox-gpu-0"]
+    cpu, gpu = nodes["sandbox-cpu-0"], nodes["sandbox-gpu-0"]
+    assert cpu.labels["platformctl.io/pool"] == "cpu" and cpu.taints == ()
+    assert dict(cpu.resources) == {"cpu": "2", "memory": "8Gi", "pods": "110"}
+    assert gpu.labels["nvidia.com/gpu.present"] == "true"
+    assert gpu.taints == (("nvidia.com/gpu", "true", "NoSchedule"),)
+    assert gpu.resources["nvidia.com/gpu"] == "1" and gpu.gpus == 1
+
+
+def test_a_group_of_desired_size_zero_still_gets_one_fake_node() -> None:
+    from dataclasses import replace
+
+    from platformctl.config import load_platform
+
+    env = load_platform(REPO).get("sandbox")
+    groups = tuple(replace(g, desired_size=0) for g in env.node_groups)
+    names = [n.name for n in controlplane.fake_nodes(replace(env, node_groups=groups))]
+    assert names == ["sandbox-cpu-0", "sandbox-gpu-0"]
+
+
+def test_describe_says_when_there_are_no_fake_nodes() -> None:
+    running = controlplane.ComponentStatus("kube-apiserver", True, 1, 6443)
+    st = controlplane.ControlPlaneStatus(
+        "/x", True, "https://127.0.0.1:6443", "/x/kubeconfig", True, (running,)
+    )
+    assert controlplane.describe(st).endswith("; no fake nodes (kwok not installed)")
+    with_kwok = controlplane.ControlPlaneStatus(
+        "/x",
+        True,
+        "https://127.0.0.1:6443",
+        "/x/kubeconfig",
+        True,
+        (running, controlplane.ComponentStatus("kwok", True, 2, 10300)),
+        fake_nodes=("sandbox-cpu-0",),
+    )
+    assert controlplane.describe(with_kwok).endswith("; fake nodes sandbox-cpu-0")
