@@ -663,6 +663,14 @@ def _result(
     )
 
 
+def _keep_summary(
+    exc: PlatformctlError, org: Org, command: str, run: RunDir, ctx: _Env, scope: Sequence[str]
+) -> None:
+    """An error mid-run still writes the summary of what did happen before it is reported."""
+    ctx.errors.append(exc.message)
+    _finish(run, _result(org, command, run, ctx, scope), [ctx])
+
+
 def _finish(run: RunDir, result: RunResult, envs: Sequence[_Env]) -> RunResult:
     for ctx in envs:
         ctx.logs.close()
@@ -957,9 +965,7 @@ def deploy(
     except KeyboardInterrupt:
         interrupted = True
     except PlatformctlError as exc:
-        # The summary of what did happen is still written; then the error is reported.
-        ctx.errors.append(exc.message)
-        _finish(run, _result(org, "deploy", run, ctx, scope), [ctx])
+        _keep_summary(exc, org, "deploy", run, ctx, scope)
         raise
     result = _result(org, "deploy", run, ctx, scope, interrupted=interrupted, aborted=aborted)
     return _finish(run, result, [ctx])
@@ -1206,9 +1212,7 @@ def destroy(
     except KeyboardInterrupt:
         interrupted = True
     except PlatformctlError as exc:
-        # The summary of what did happen is still written; then the error is reported.
-        ctx.errors.append(exc.message)
-        _finish(run, _result(org, "destroy", run, ctx, scope), [ctx])
+        _keep_summary(exc, org, "destroy", run, ctx, scope)
         raise
     result = _result(org, "destroy", run, ctx, scope, interrupted=interrupted, aborted=aborted)
     return _finish(run, result, [ctx])

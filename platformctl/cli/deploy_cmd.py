@@ -84,7 +84,6 @@ def deploy(
     from platformctl import orchestrate
     from platformctl.cli.runview import LiveUnits, print_summary
     from platformctl.config import load_platform, resolve_org
-    from platformctl.errors import Interrupted
 
     app: AppContext = ctx.obj
     _require_terminal(yes, dry_run, "deploy")
@@ -112,16 +111,8 @@ def deploy(
         with_dependencies=with_dependencies,
         progress=LiveUnits(app.err),
     )
-    if dry_run:
-        return
-    _show(app, result, json_out)
-    if result.interrupted:
-        raise Interrupted(f"Interrupted; the logs and summary are in {result.run_dir}.")
-    if result.aborted:
-        app.err.print("Nothing was applied.")
-        raise typer.Exit(1)
-    if not result.ok:
-        raise typer.Exit(1)
+    if not dry_run:
+        _conclude(app, result, json_out, aborted="Nothing was applied.")
 
 
 def destroy(
@@ -157,7 +148,6 @@ def destroy(
     from platformctl import orchestrate
     from platformctl.cli.runview import LiveUnits, print_summary
     from platformctl.config import load_platform, resolve_org
-    from platformctl.errors import Interrupted
 
     app: AppContext = ctx.obj
     _require_terminal(yes, dry_run, "destroy")
@@ -189,13 +179,19 @@ def destroy(
         with_dependents=with_dependents,
         progress=LiveUnits(app.err),
     )
-    if dry_run:
-        return
+    if not dry_run:
+        _conclude(app, result, json_out, aborted="The name did not match; nothing was destroyed.")
+
+
+def _conclude(app: AppContext, result: RunResult, json_out: bool, *, aborted: str) -> None:
+    """Show the summary, then turn the outcome into the exit code (130, 1 or 0)."""
+    from platformctl.errors import Interrupted
+
     _show(app, result, json_out)
     if result.interrupted:
         raise Interrupted(f"Interrupted; the logs and summary are in {result.run_dir}.")
     if result.aborted:
-        app.err.print("The name did not match; nothing was destroyed.")
+        app.err.print(aborted)
         raise typer.Exit(1)
     if not result.ok:
         raise typer.Exit(1)
