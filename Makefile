@@ -6,6 +6,15 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 ORG    ?= ExampleOrg
 
+# Upstream sources and charts that no reachable registry serves (provider sources, the
+# tflint AWS ruleset, Helm charts, the Training Operator): used when the folder exists.
+OFFLINE_DIR ?= $(firstword $(wildcard ../shared/offline))
+ifneq ($(OFFLINE_DIR),)
+export PLATFORMCTL_OFFLINE_DIR := $(abspath $(OFFLINE_DIR))
+endif
+# Nothing started from here may probe instance metadata (169.254.169.254).
+export AWS_EC2_METADATA_DISABLED := true
+
 .PHONY: help venv tools test lint typecheck unit demo bench clean
 
 help:
@@ -24,7 +33,7 @@ $(BIN)/.installed: pyproject.toml
 venv: $(BIN)/.installed
 
 tools: venv
-	$(BIN)/platformctl tools install
+	$(BIN)/platformctl tools install --providers
 
 lint: venv
 	$(BIN)/ruff check platformctl tests bench
