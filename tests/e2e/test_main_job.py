@@ -201,3 +201,77 @@ def _org_keys(sandbox: Sandbox) -> list[dict[str, Any]]:
         if {"TagKey": "Organization", "TagValue": ORG.lower()} in tags:
             keys.append(kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"])
     return keys
+
+
+SERVICE_PREFIX = {
+    "EC2": "ec2",
+    "EKS": "eks",
+    "IAM": "iam",
+    "KMS": "kms",
+    "CloudWatch Logs": "logs",
+    "STS": "sts",
+    "S3": "s3",
+    "SSM": "ssm",
+    "Auto Scaling": "autoscaling",
+    "Elastic Load Balancing v2": "elasticloadbalancing",
+    "FSx": "fsx",
+    "EFS": "elasticfilesystem",
+}
+CALL_RE = re.compile(r'rpc\.method=("[^"]*"|\S+).*?rpc\.service=("[^"]*"|\S+)')
+
+
+def test_the_deploy_role_allows_every_call_the_providers_made(sandbox: Sandbox) -> None:
+    """Each AWS API call of the whole run (from the providers' debug log) is an action some
+    Allow statement of modules/account's deploy policy names (resources and conditions are
+    AWS's to evaluate; the emulator does not)."""
+    import fnmatch
+
+    log = sandbox.tf_log.read_text(encoding="utf-8", errors="replace")
+    calls: set[str] = set()
+    for line in log.splitlines():
+        if "HTTP Request Sent" not in line:
+            continue
+        match = CALL_RE.search(line)
+        if match:
+            method, service = (g.strip('"') for g in match.groups())
+            calls.add(f"{SERVICE_PREFIX.get(service, service.lower())}:{method}")
+    assert len(calls) > 20, sorted(calls)
+    allowed = _deploy_policy_actions()
+    missing = sorted(
+        call
+        for call in calls
+        if not any(fnmatch.fnmatch(call.lower(), pattern.lower()) for pattern in allowed)
+    )
+    assert missing == [], f"the deploy role lacks: {missing}"
+
+
+def _deploy_policy_actions() -> set[str]:
+    """The actions of the Allow statements of the deploy role's policies (modules/account)."""
+    from platformctl.render import parse_hcl
+
+    path = REPO / "modules" / "account" / "policies.tf"
+    parsed = parse_hcl(path.read_text(encoding="utf-8"), path)
+    local_lists = {}
+    for block in parsed.get("locals", []):
+        for name, value in block.items():
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                local_lists[name] = [v.strip('"') for v in value]
+    documents = {
+        name: body
+        for block in parsed.get("data", [])
+        for kind, named in block.items()
+        if kind.strip('"') == "aws_iam_policy_document"
+        for name, body in named.items()
+    }
+    actions: set[str] = set(f"ec2:{a}" for a in local_lists["ec2_tagged_creates"])
+    for name in ('"deploy"', '"read"', '"state_read_write"'):
+        body = documents.get(name) or documents[name.strip('"')]
+        for statement in body.get("statement", []):
+            if str(statement.get("effect", "Allow")).strip('"') == "Deny":
+                continue
+            raw = statement.get("actions", [])
+            if isinstance(raw, str) and "read_actions" in raw:
+                actions.update(local_lists["read_actions"])
+            elif isinstance(raw, list):
+                actions.update(str(a).strip('"') for a in raw if ":" in str(a))
+    return actions
