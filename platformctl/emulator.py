@@ -75,6 +75,18 @@ def _launch_template_tags_stay_off_its_data() -> None:
     LaunchTemplates.create_launch_template = create_launch_template  # type: ignore[method-assign]
 
 
+def _rule_description_of_group_references() -> None:
+    from moto.ec2.models import security_groups
+
+    # moto reads a rule's description from its CIDR range only, so a rule that references
+    # another security group comes back without the description it was created with.
+    def description(self: Any) -> str | None:
+        found = self.ip_range.get("Description") or self.source_group.get("Description")
+        return str(found) if found is not None else None
+
+    security_groups.SecurityGroupRule.description = property(description)  # type: ignore[assignment,method-assign]
+
+
 CORRECTIONS: tuple[Correction, ...] = (
     Correction(
         "eks-nodegroup-remote-access",
@@ -95,6 +107,13 @@ CORRECTIONS: tuple[Correction, ...] = (
         "the request's TagSpecifications tag the launch template; its data keeps only the "
         "TagSpecifications given inside LaunchTemplateData",
         _launch_template_tags_stay_off_its_data,
+    ),
+    Correction(
+        "ec2-rule-description",
+        "DescribeSecurityGroupRules returns no Description for a rule that references "
+        "another security group",
+        "the rule's Description, whatever its source",
+        _rule_description_of_group_references,
     ),
 )
 

@@ -90,3 +90,29 @@ def test_every_correction_is_documented() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "sandbox.md").read_text()
     for correction in CORRECTIONS:
         assert f"`{correction.name}`" in doc
+
+
+def test_rule_that_references_a_group_keeps_its_description(
+    server: MotoServer, request: pytest.FixtureRequest
+) -> None:
+    ec2 = _client(server, "ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+    a = ec2.create_security_group(GroupName="a", Description="a", VpcId=vpc)["GroupId"]
+    b = ec2.create_security_group(GroupName="b", Description="b", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=a,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 443,
+                "ToPort": 443,
+                "UserIdGroupPairs": [{"GroupId": b, "Description": "from b"}],
+            }
+        ],
+    )
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [a]}])
+    (rule,) = [r for r in rules["SecurityGroupRules"] if not r["IsEgress"]]
+    if request.node.callspec.params["server"] == "moto.server":
+        assert "Description" not in rule
+    else:
+        assert rule["Description"] == "from b"
