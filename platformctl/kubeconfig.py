@@ -19,8 +19,8 @@ from platformctl import aws
 from platformctl.config import Environment, Org
 from platformctl.errors import UsageError
 from platformctl.fsutil import write_atomic
+from platformctl.naming import resource_names
 from platformctl.paths import state_dir
-from platformctl.render import resource_names
 from platformctl.report import Reporter
 from platformctl.sandbox import aws_target
 

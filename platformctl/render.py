@@ -21,6 +21,7 @@ from typing import Any
 from platformctl.config import FEATURES, Environment, Org, Platform
 from platformctl.errors import OperationError, UsageError
 from platformctl.fsutil import write_atomic
+from platformctl.naming import resource_names
 
 LIVE_DIR = "live"
 TEMPLATES_DIR = "templates"
@@ -58,21 +59,6 @@ class Staleness:
     @property
     def fresh(self) -> bool:
         return not self.stale_files
-
-
-def resource_names(org: Org, env: Environment) -> dict[str, str]:
-    """The AWS names of an environment's main resources (one source for every template)."""
-    prefix = f"{org.name}-{env.name}"
-    return {
-        "vpc": f"{prefix}-vpc",
-        "cluster": f"{prefix}-eks",
-        "data_bucket": f"{prefix}-training-data-{env.region}",
-        "state_bucket": state_bucket(org, env),
-    }
-
-
-def state_bucket(org: Org, env: Environment) -> str:
-    return f"terraform-state-{org.name}-{env.region}"
 
 
 def unit_dir(org: Org, env: Environment, unit: str) -> Path:
