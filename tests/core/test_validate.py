@@ -69,7 +69,15 @@ def test_values_outside_the_rules_are_refused(path: str, value: Any, needle: str
 
 @pytest.mark.parametrize(
     "repository",
-    ["ExampleOrg/..", "ExampleOrg/.", "-org/x", "org-/x", "o--rg/x", "a" * 40 + "/x", "o/" + "x" * 101],
+    [
+        "ExampleOrg/..",
+        "ExampleOrg/.",
+        "-org/x",
+        "org-/x",
+        "o--rg/x",
+        "a" * 40 + "/x",
+        "o/" + "x" * 101,
+    ],
 )
 def test_github_repository_follows_githubs_rules(repository: str) -> None:
     data = base_platform()
