@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from platformctl.errors import OperationError, UsageError
 from platformctl.livetree import MANIFEST
 from platformctl.render import render_tree, write_tree
 from tests.core.helpers import make_repo, tree_snapshot
+from tests.fixtures.readonly import ReadOnly
 
 ORG = resolve_org("ExampleOrg")
 
@@ -34,37 +33,6 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("PLATFORMCTL_ORG", raising=False)
     monkeypatch.setenv("COLUMNS", "400")
     return root
-
-
-class ReadOnly:
-    """Makes directories unwritable for real: mode 0555, or for root (who ignores modes)
-    the immutable attribute; undone after the test."""
-
-    def __init__(self) -> None:
-        self.paths: list[Path] = []
-
-    def append(self, path: Path) -> None:
-        if os.geteuid() == 0:
-            done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False)
-            if done.returncode != 0:
-                pytest.skip(f"cannot make {path} immutable as root: {done.stderr!r}")
-        else:
-            path.chmod(0o555)
-        self.paths.append(path)
-
-    def undo(self) -> None:
-        for path in reversed(self.paths):
-            if os.geteuid() == 0:
-                subprocess.run(["chattr", "-i", str(path)], check=False)
-            else:
-                path.chmod(0o755)
-
-
-@pytest.fixture
-def read_only() -> Iterator[ReadOnly]:
-    paths = ReadOnly()
-    yield paths
-    paths.undo()
 
 
 def test_a_write_failure_restores_every_file_and_exits_1(
