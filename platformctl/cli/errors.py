@@ -51,6 +51,10 @@ def run_app(app: typer.Typer, argv: list[str] | None) -> int:
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
     except typer.Abort:
+        # A prompt ends with Abort on EOF, and on a stop signal (Ctrl-C, SIGTERM, SIGHUP).
+        if signals.first() is not None:
+            _print_quietly(err, f"[yellow]{escape(_interrupted())}[/]")
+            return signals.exit_code()
         err.print("[red]Aborted.[/]")
         return 130
     except ClickException as exc:
