@@ -210,9 +210,10 @@ def ensure_rendered(
         render.write_tree(preview, tree, all_envs=env_name is None)
         return preview
     result = render.write_tree(root, tree, all_envs=env_name is None)
+    kept = f", {len(result.kept)} hand-written left alone" if result.kept else ""
     reporter.warn(
         f"{where} was stale; rendered it again ({len(result.written)} written, "
-        f"{len(result.removed)} removed)."
+        f"{len(result.removed)} removed{kept})."
     )
     return root
 
