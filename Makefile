@@ -6,6 +6,15 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 ORG    ?= ExampleOrg
 
+# Upstream sources and charts that no reachable registry serves (provider sources, the
+# tflint AWS ruleset, Helm charts, the Training Operator): used when the folder exists.
+OFFLINE_DIR ?= $(firstword $(wildcard ../shared/offline))
+ifneq ($(OFFLINE_DIR),)
+export PLATFORMCTL_OFFLINE_DIR := $(abspath $(OFFLINE_DIR))
+endif
+# Nothing started from here may probe instance metadata (169.254.169.254).
+export AWS_EC2_METADATA_DISABLED := true
+
 .PHONY: help venv tools test lint typecheck unit demo bench clean
 
 help:
@@ -24,7 +33,7 @@ $(BIN)/.installed: pyproject.toml
 venv: $(BIN)/.installed
 
 tools: venv
-	$(BIN)/platformctl tools install
+	$(BIN)/platformctl tools install --providers
 
 lint: venv
 	$(BIN)/ruff check platformctl tests bench
@@ -36,26 +45,33 @@ typecheck: venv
 test: venv tools lint typecheck
 	$(BIN)/pytest
 
-# The main job on the sandbox. The plan needs the providers of modules/ (from the local
-# mirror or the registry); where neither is reachable it is shown as a dry run instead.
+# The main job on the sandbox, for real: the real modules applied stage by stage to the
+# local AWS emulator and control plane, then a distributed training job. Everything runs
+# on 127.0.0.1; `make demo` again reuses what is already up.
+SANDBOX := --org $(ORG) --env sandbox
+
 demo: venv tools
 	$(BIN)/platformctl doctor --offline
 	$(BIN)/platformctl render --org $(ORG)
-	$(BIN)/platformctl graph --org $(ORG) --env sandbox
+	$(BIN)/platformctl graph $(SANDBOX)
 	$(BIN)/platformctl sandbox up
-	$(BIN)/platformctl bootstrap --org $(ORG) --env sandbox
-	@if $(BIN)/platformctl tools providers; then \
-	  $(BIN)/platformctl plan-all --org $(ORG) --env sandbox; \
-	else \
-	  echo; \
-	  echo "*** The plan cannot run here: the providers above are neither in the local mirror"; \
-	  echo "*** nor reachable in the registry. These are the exact steps it would take:"; \
-	  echo; \
-	  $(BIN)/platformctl plan-all --org $(ORG) --env sandbox --dry-run; \
-	fi
-	$(BIN)/platformctl status --org $(ORG) --env sandbox
+	$(BIN)/platformctl bootstrap $(SANDBOX)
+	$(BIN)/platformctl plan-all $(SANDBOX)
+	$(BIN)/platformctl deploy vpc $(SANDBOX) --yes
+	$(BIN)/platformctl deploy eks $(SANDBOX) --yes
+	$(BIN)/platformctl deploy mesh $(SANDBOX) --yes
+	$(BIN)/platformctl deploy kubeflow $(SANDBOX) --yes
+	$(BIN)/platformctl train submit examples/pytorch-ddp $(SANDBOX) --workers 2 --epochs 1 --wait --timeout 300
+	$(BIN)/platformctl status $(SANDBOX)
 	@echo
-	@echo "The sandbox is still running (platformctl sandbox status); stop it with: .venv/bin/platformctl sandbox down"
+	@echo "The platform runs on the sandbox (all on 127.0.0.1):"
+	@echo "  kubeconfig   export KUBECONFIG=$$PWD/.platformctl/controlplane/kubeconfig   (kubectl get pods -A)"
+	@echo "  training     .venv/bin/platformctl train list $(SANDBOX)"
+	@echo "  AWS side     .venv/bin/platformctl status $(SANDBOX)"
+	@echo "On a real environment, after add-cluster (here kwok only simulates the pods, so nothing listens):"
+	@echo "  Kiali        kubectl -n istio-system port-forward svc/kiali 20001:20001   → http://127.0.0.1:20001/kiali"
+	@echo "  Prometheus   kubectl -n istio-system port-forward svc/prometheus-server 9090:80"
+	@echo "Tear it down:  .venv/bin/platformctl destroy all $(SANDBOX) --yes && .venv/bin/platformctl sandbox down --purge"
 
 bench: venv
 	$(BIN)/python bench/run.py

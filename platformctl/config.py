@@ -97,6 +97,10 @@ class Environment:
     node_groups: tuple[NodeGroup, ...]
     features: Features
     sandbox: bool = False
+    # One Helm repository that serves every chart (an internal mirror such as Artifactory,
+    # Harbor or ChartMuseum); empty means each chart's public repository. The sandbox
+    # always uses its own chart repository.
+    chart_repository: str = ""
 
     @property
     def availability_zones(self) -> tuple[str, ...]:
@@ -245,6 +249,11 @@ def _bounded(where: str, value: Any, low: int, high: int) -> int:
     return number
 
 
+_CHART_REPOSITORY_RE = re.compile(
+    r"(https|oci)://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?"
+)
+
+
 def _parse_environment(index: int, raw: Any) -> Environment:
     if not isinstance(raw, Mapping):
         raise UsageError(f"environments[{index}] must be a table.")
@@ -267,6 +276,7 @@ def _parse_environment(index: int, raw: Any) -> Environment:
             "node_groups",
             "features",
             "sandbox",
+            "chart_repository",
         },
     )
     region = raw.get("region")
@@ -291,6 +301,7 @@ def _parse_environment(index: int, raw: Any) -> Environment:
             f"use one of {', '.join(repr(v) for v in EKS_VERSIONS)} (a string)."
         )
     sandbox = _typed(f"{where}.sandbox", raw.get("sandbox", False), bool, "true or false")
+    chart_repository = _parse_chart_repository(f"{where}.chart_repository", raw, sandbox)
     return Environment(
         name=name,
         region=region,
@@ -300,7 +311,25 @@ def _parse_environment(index: int, raw: Any) -> Environment:
         node_groups=_parse_node_groups(where, raw.get("node_groups")),
         features=_parse_features(where, raw.get("features", {})),
         sandbox=sandbox,
+        chart_repository=chart_repository,
     )
+
+
+def _parse_chart_repository(where: str, raw: Mapping[str, Any], sandbox: bool) -> str:
+    value = raw.get("chart_repository", "")
+    if value == "":
+        return ""
+    if sandbox:
+        raise UsageError(
+            f"{where} cannot be set for a sandbox environment: the sandbox serves its own "
+            "chart repository (`platformctl sandbox up`)."
+        )
+    if not isinstance(value, str) or not _CHART_REPOSITORY_RE.fullmatch(value) or len(value) > 200:
+        raise UsageError(
+            f"{where} {quote(value)} must be an https:// (or oci://) Helm repository URL without "
+            "credentials, such as 'https://artifactory.example.com/helm-virtual'."
+        )
+    return value.rstrip("/")
 
 
 def _parse_cidr(where: str, value: Any) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from platformctl.toolchain.catalog import CATALOG
-from platformctl.toolchain.locate import find
+from platformctl.toolchain.catalog import CATALOG, ToolSpec
+from platformctl.toolchain.locate import cached_path, find
 from platformctl.toolchain.versions import load_pins
 
 
@@ -62,6 +62,9 @@ def check_tools(root: Path) -> tuple[Check, ...]:
                 Check(pin.name, pin.version, "-", "skipped", fix="not managed by platformctl")
             )
             continue
+        if spec.offline is not None:
+            checks.append(_check_offline_build(spec, pin.version))
+            continue
         found = find(spec, pin.version)
         install = f"platformctl tools install --only {pin.name}"
         if found is None:
@@ -92,6 +95,33 @@ def check_tools(root: Path) -> tuple[Check, ...]:
                 )
             )
     return tuple(checks)
+
+
+def _check_offline_build(spec: ToolSpec, version: str) -> Check:
+    """A program built from offline sources: cached (with where it came from) or not.
+
+    Its binary is never run (a provider only talks the plugin protocol); the version is the
+    one stamped at build time, recorded with the source archive in build.json.
+    """
+    import json
+
+    from platformctl.paths import tools_dir
+
+    path = cached_path(spec, version)
+    fix = f"platformctl tools install --only {spec.name} --offline-dir DIR"
+    if not path.is_file():
+        if spec.provider:
+            return Check(spec.name, version, "-", "skipped", fix=f"from the registry, or: {fix}")
+        return Check(spec.name, version, "-", "missing", fix=fix)
+    try:
+        info = json.loads((tools_dir() / spec.name / version / "build.json").read_text())
+    except (OSError, ValueError):
+        info = {}
+    built_from = str(info.get("archive", "")) if isinstance(info, dict) else ""
+    where = f"cache: {path}" + (f" (built from {built_from})" if built_from else "")
+    if spec.provider:
+        where += ", mirrored"
+    return Check(spec.name, version, version, "ok", where=where)
 
 
 def run_doctor(root: Path) -> DoctorReport:

@@ -72,7 +72,7 @@ def kubeconfig_path(explicit: Path | None = None) -> Path:
 
 
 def _yaml() -> Any:
-    import yaml  # type: ignore[import-untyped]
+    import yaml
 
     return yaml
 

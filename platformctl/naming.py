@@ -133,4 +133,13 @@ def resource_names(org: Org, env: Environment) -> dict[str, str]:
         "cluster": _cluster(org.name, env.name),
         "data_bucket": f"{prefix}-training-data-{env.region}",
         "state_bucket": state_bucket(org, env),
+        # The permissions boundary that modules/account creates (under its default
+        # role_path) and that roles made by the deploy role must carry. The sandbox has no
+        # account bootstrap, so its roles carry none.
+        "permissions_boundary": ""
+        if env.sandbox
+        else f"platformctl/github/{org.name}-platform-boundary",
+        # The GitOps roles of modules/account (deploy: cluster admin; plan: view).
+        "deploy_role": f"platformctl/github/{org.name}-github-deploy",
+        "plan_role": f"platformctl/github/{org.name}-github-plan",
     }

@@ -241,8 +241,19 @@ def resolve_tools(root: Path, *, dry_run: bool) -> tg.Tools:
 
 
 def environment_for(root: Path, env: Environment, opts: Options) -> dict[str, str]:
-    """Extra variables for terragrunt: the sandbox endpoint for a sandbox env, then the caller's."""
+    """Extra variables for terragrunt: the sandbox endpoint for a sandbox env, then the caller's.
+
+    PATH starts with this platformctl's own directory: the units call `platformctl` (the
+    kubeflow chart hook, the EKS token of the kubernetes providers), and it must be this one.
+    """
+    import os
+    import sys
+
+    here = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "")
     extra: dict[str, str] = {}
+    if (Path(here) / "platformctl").exists() and path.split(os.pathsep)[0] != here:
+        extra["PATH"] = here + (os.pathsep + path if path else "")
     if env.sandbox:
         try:
             from platformctl import sandbox

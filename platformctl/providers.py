@@ -87,6 +87,8 @@ class ProviderNeed:
     constraint: str
     modules: tuple[str, ...]
     origin: str  # "mirror", "registry" or "unavailable"
+    mirrored: tuple[str, ...] = ()  # versions in the mirror
+    built_from: str = ""  # the source archive a mirrored build came from
 
 
 def required_providers(root: Path) -> dict[str, tuple[str, tuple[str, ...]]]:
@@ -122,11 +124,45 @@ def provider_needs(root: Path, *, check_registry: bool = True) -> tuple[Provider
     reachable: bool | None = None
     needs = []
     for source, (constraint, modules) in sorted(required_providers(root).items()):
+        versions = mirrored_versions(mirror_dir(), source)
         if any(f"{host}/{source}" in mirrored for host in REGISTRY_HOSTS):
             origin = "mirror"
         else:
             if reachable is None:
                 reachable = check_registry and registry_reachable()
             origin = "registry" if reachable else "unavailable"
-        needs.append(ProviderNeed(source, constraint, modules, origin))
+        needs.append(
+            ProviderNeed(
+                source, constraint, modules, origin, versions, _built_from(source, versions)
+            )
+        )
     return tuple(needs)
+
+
+def mirrored_versions(mirror: Path, source: str) -> tuple[str, ...]:
+    """Versions of one provider (namespace/type) present in the mirror, for any host."""
+    found = {
+        binary.parent.parent.name
+        for host in REGISTRY_HOSTS
+        for binary in mirror.glob(f"{host}/{source}/*/*/terraform-provider-*")
+    }
+    return tuple(sorted(found))
+
+
+def _built_from(source: str, versions: tuple[str, ...]) -> str:
+    """The offline archive (and its sha256 prefix) the newest mirrored version was built from."""
+    import json
+
+    from platformctl.paths import tools_dir
+
+    if not versions:
+        return ""
+    name = "terraform-provider-" + source.rsplit("/", 1)[-1]
+    info_path = tools_dir() / name / versions[-1] / "build.json"
+    try:
+        info = json.loads(info_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    if not isinstance(info, dict) or not info.get("archive"):
+        return ""
+    return f"{info['archive']} (sha256 {str(info.get('archive_sha256', ''))[:12]})"

@@ -168,7 +168,7 @@ def _now() -> str:
 
 
 class Moto:
-    """moto server on 127.0.0.1, with the AWS-managed IAM policies loaded."""
+    """moto server on 127.0.0.1 (platformctl.emulator), with AWS-managed IAM policies loaded."""
 
     name = "moto"
     required = True
@@ -179,7 +179,7 @@ class Moto:
         if not record or not isinstance(record.get("pid"), int):
             return False
         pid: int = record["pid"]
-        return proc.pid_alive(pid) and "moto.server" in _cmdline(pid)
+        return proc.pid_alive(pid) and "platformctl.emulator" in _cmdline(pid)
 
     def status(self, root: Path) -> ComponentStatus:
         record = read_record(root, self.name)
@@ -243,8 +243,8 @@ class Moto:
         reporter.step(f"sandbox: starting moto on {endpoint}")
         with signals.deferred():  # a process that runs is a process that is recorded
             pid = proc.spawn(
-                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                env={"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
+                [sys.executable, "-m", "platformctl.emulator", "-H", "127.0.0.1", "-p", str(port)],
+                env={"MOTO_IAM_LOAD_MANAGED_POLICIES": "true", "AWS_EC2_METADATA_DISABLED": "true"},
                 log_path=log_path,
             )
             started_at = _now()
@@ -309,6 +309,8 @@ class Moto:
             "AWS_ENDPOINT_URL": endpoint,
             "AWS_ACCESS_KEY_ID": SANDBOX_ACCESS_KEY,
             "AWS_SECRET_ACCESS_KEY": SANDBOX_SECRET_KEY,
+            # Nothing of the sandbox may reach for instance metadata (169.254.169.254).
+            "AWS_EC2_METADATA_DISABLED": "true",
         }
 
     def purge(self, root: Path, reporter: Reporter) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,10 @@ from tests.fixtures.readonly import ReadOnly
 from tests.fixtures.servers import MotoServer, start_moto
 
 REPO = Path(__file__).resolve().parent.parent
+
+# No test may probe instance metadata (169.254.169.254): every AWS SDK in this process and
+# in the processes it starts is told there is none.
+os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 
 
 @pytest.fixture(scope="session")

@@ -39,3 +39,8 @@ output "github_variables" {
     ORG_NAME            = var.org
   }
 }
+
+output "workload_boundary_arn" {
+  description = "Permissions boundary every role created by the units must carry (the units pass it as permissions_boundary_arn)."
+  value       = aws_iam_policy.workload_boundary.arn
+}

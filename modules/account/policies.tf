@@ -17,7 +17,12 @@ locals {
   # The roles created by the units (cluster, node groups, add-ons); never the GitHub roles,
   # which live under var.role_path.
   org_role_arns = ["${local.arn_prefix}:iam::${local.account}:role/${var.org}-*"]
-  org_policy    = "${local.arn_prefix}:iam::${local.account}:policy/${var.org}-*"
+  with_boundary = {
+    test     = "StringEquals"
+    variable = "iam:PermissionsBoundary"
+    values   = [aws_iam_policy.workload_boundary.arn]
+  }
+  org_policy = "${local.arn_prefix}:iam::${local.account}:policy/${var.org}-*"
 
   read_actions = [
     "autoscaling:Describe*",
@@ -58,6 +63,9 @@ locals {
   # are the create calls that may carry tags, so CreateTags is allowed only with them.
   ec2_tagged_creates = [
     "AllocateAddress",
+    # Security group rules (aws_vpc_security_group_*_rule) are created with tags.
+    "AuthorizeSecurityGroupEgress",
+    "AuthorizeSecurityGroupIngress",
     "CreateFlowLogs",
     "CreateInternetGateway",
     "CreateLaunchTemplate",
@@ -187,6 +195,30 @@ data "aws_iam_policy_document" "deploy" {
     }
   }
 
+  # AWS creates a VPC's default security group untagged; aws_default_security_group
+  # adopts it by tagging it first (then revokes its rules as a tagged resource). Only a
+  # group that carries no Organization tag yet can be claimed, and only with the org's.
+  statement {
+    sid       = "Ec2AdoptDefaultSecurityGroup"
+    actions   = ["ec2:CreateTags"]
+    resources = ["${local.arn_prefix}:ec2:*:${local.account}:security-group/*"]
+
+    condition {
+      test     = "Null"
+      variable = "aws:ResourceTag/Organization"
+      values   = ["true"]
+    }
+
+    dynamic "condition" {
+      for_each = local.org_tags_on_request
+      content {
+        test     = "StringEquals"
+        variable = condition.key
+        values   = condition.value
+      }
+    }
+  }
+
   # ... and change or delete only what carries them.
   statement {
     sid = "Ec2ManageTagged"
@@ -195,6 +227,7 @@ data "aws_iam_policy_document" "deploy" {
       "ec2:Attach*",
       "ec2:AuthorizeSecurityGroupEgress",
       "ec2:AuthorizeSecurityGroupIngress",
+      "ec2:CreateLaunchTemplateVersion",
       "ec2:CreateNetworkAclEntry",
       "ec2:CreateRoute",
       "ec2:CreateTags",
@@ -231,17 +264,33 @@ data "aws_iam_policy_document" "deploy" {
   }
 
   # IAM (cluster, node group and add-on roles): only "<org>-…" roles and policies,
-  # never the GitHub roles (they live under var.role_path, see the Deny below).
+  # never the GitHub roles (they live under var.role_path, see the Deny below). Creating a
+  # role, and changing what it may do or who may assume it, requires the workload
+  # boundary (boundary.tf) on it.
+  statement {
+    sid = "IamOrgRolesWithBoundary"
+    actions = [
+      "iam:CreateRole",
+      "iam:DeleteRolePolicy",
+      "iam:PutRolePermissionsBoundary",
+      "iam:PutRolePolicy",
+      "iam:UpdateAssumeRolePolicy",
+    ]
+    resources = local.org_role_arns
+
+    condition {
+      test     = local.with_boundary.test
+      variable = local.with_boundary.variable
+      values   = local.with_boundary.values
+    }
+  }
+
   statement {
     sid = "IamOrgRoles"
     actions = [
-      "iam:CreateRole",
       "iam:DeleteRole",
-      "iam:DeleteRolePolicy",
-      "iam:PutRolePolicy",
       "iam:TagRole",
       "iam:UntagRole",
-      "iam:UpdateAssumeRolePolicy",
       "iam:UpdateRole",
       "iam:UpdateRoleDescription",
       "iam:CreateInstanceProfile",
@@ -262,6 +311,12 @@ data "aws_iam_policy_document" "deploy" {
       test     = "ArnLike"
       variable = "iam:PolicyARN"
       values   = concat(var.attachable_policy_arns, [local.org_policy])
+    }
+
+    condition {
+      test     = local.with_boundary.test
+      variable = local.with_boundary.variable
+      values   = local.with_boundary.values
     }
   }
 
@@ -463,15 +518,31 @@ data "aws_iam_policy_document" "deploy" {
     }
   }
 
-  # Never touch the GitHub roles, their provider, or the state buckets' own settings.
+  # Never touch the GitHub roles, their provider, the workload boundary, or the state
+  # buckets' own settings; never take a role's boundary off; never assume a role it made.
   statement {
     sid     = "DenySelfEscalation"
     effect  = "Deny"
     actions = ["iam:*"]
     resources = [
       "${local.arn_prefix}:iam::${local.account}:role${var.role_path}*",
+      "${local.arn_prefix}:iam::${local.account}:policy${var.role_path}*",
       "${local.arn_prefix}:iam::${local.account}:oidc-provider/${local.oidc_host}",
     ]
+  }
+
+  statement {
+    sid       = "DenyBoundaryRemoval"
+    effect    = "Deny"
+    actions   = ["iam:DeleteRolePermissionsBoundary"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "DenyAssumingOrgRoles"
+    effect    = "Deny"
+    actions   = ["sts:AssumeRole", "sts:TagSession"]
+    resources = local.org_role_arns
   }
 
   statement {

@@ -82,7 +82,7 @@ variable "oidc_thumbprints" {
 }
 
 variable "role_path" {
-  description = "IAM path of the two GitHub roles. The deploy role may manage \"<org>-…\" IAM roles but never anything under this path, so it cannot widen its own rights."
+  description = "IAM path of the two GitHub roles and of the workload permissions boundary. The deploy role may manage \"<org>-…\" IAM roles only with that boundary attached (no IAM writes, no role assumption), may not remove it, and may touch nothing under this path, so it cannot widen its own rights."
   type        = string
   default     = "/platformctl/github/"
 
@@ -112,6 +112,7 @@ variable "attachable_policy_arns" {
     "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
     "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
     "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+    "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly",
     "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
     "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy",
     "arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy",

@@ -1,11 +1,15 @@
-# access.tf: EKS access entries for the admin and deployer principals, behind
-# var.enable_access_entries (the AWS emulator has none). A principal listed as both gets
-# the admin policy.
+# access.tf: EKS access entries for the admin, deployer and viewer principals, behind
+# var.enable_access_entries (the AWS emulator has none). A principal listed twice gets the
+# widest policy (admin over deployer over viewer).
 
 locals {
   access_policy_prefix = "arn:${local.partition}:eks::aws:cluster-access-policy"
+  role_arn_prefix      = "arn:${local.partition}:iam::${local.account_id}:role"
+  deployer_arns        = concat(var.deployer_principal_arns, [for name in var.deployer_role_names : "${local.role_arn_prefix}/${name}"])
+  viewer_arns          = [for name in var.viewer_role_names : "${local.role_arn_prefix}/${name}"]
   access_principals = var.enable_access_entries ? merge(
-    { for arn in var.deployer_principal_arns : arn => var.deployer_access_policy },
+    { for arn in local.viewer_arns : arn => "AmazonEKSViewPolicy" },
+    { for arn in local.deployer_arns : arn => var.deployer_access_policy },
     { for arn in var.admin_principal_arns : arn => "AmazonEKSClusterAdminPolicy" },
   ) : {}
 }

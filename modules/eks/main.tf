@@ -9,10 +9,14 @@ data "aws_region" "current" {}
 locals {
   partition      = data.aws_partition.current.partition
   account_id     = data.aws_caller_identity.current.account_id
-  region         = data.aws_region.current.region
+  region         = data.aws_region.current.name
   log_group_name = "/aws/eks/${var.cluster_name}/cluster"
-  # IAM role name prefixes are limited to 38 characters.
-  role_prefix = substr(var.cluster_name, 0, 24)
+  # IAM role names start with the cluster name, so with "<org>-": the deploy role of the
+  # account module may only create roles named "<org>-*". They are never truncated (a cut
+  # name could lose that prefix); platform.toml validation keeps the longest under 64.
+  permissions_boundary = var.permissions_boundary_policy == "" ? null : "arn:${local.partition}:iam::${local.account_id}:policy/${var.permissions_boundary_policy}"
+  cluster_role_name    = "${var.cluster_name}-cluster"
+  node_role_name       = "${var.cluster_name}-node"
 }
 
 # ------------------------------------------------------------------------------ KMS
@@ -83,10 +87,11 @@ data "aws_iam_policy_document" "cluster_assume" {
 }
 
 resource "aws_iam_role" "cluster" {
-  name_prefix        = "${local.role_prefix}-cluster-"
-  description        = "Control plane of EKS cluster ${var.cluster_name}"
-  assume_role_policy = data.aws_iam_policy_document.cluster_assume.json
-  tags               = var.tags
+  name                 = local.cluster_role_name
+  permissions_boundary = local.permissions_boundary
+  description          = "Control plane of EKS cluster ${var.cluster_name}"
+  assume_role_policy   = data.aws_iam_policy_document.cluster_assume.json
+  tags                 = var.tags
 }
 
 resource "aws_iam_role_policy_attachment" "cluster" {
@@ -242,11 +247,13 @@ resource "aws_eks_cluster" "this" {
 }
 
 # IAM roles for service accounts (IRSA) for workloads that do not use pod identity.
-# AWS trusts the EKS issuer's certificate itself, so no thumbprint is pinned.
+# AWS trusts the EKS issuer's certificate itself and ignores the thumbprint, but provider
+# versions before 5.81 require the argument.
 resource "aws_iam_openid_connect_provider" "this" {
   count = var.enable_irsa ? 1 : 0
 
-  url            = aws_eks_cluster.this.identity[0].oidc[0].issuer
-  client_id_list = ["sts.amazonaws.com"]
-  tags           = merge(var.tags, { Name = "${var.cluster_name}-irsa" })
+  url             = aws_eks_cluster.this.identity[0].oidc[0].issuer
+  client_id_list  = ["sts.amazonaws.com"]
+  thumbprint_list = var.oidc_thumbprints
+  tags            = merge(var.tags, { Name = "${var.cluster_name}-irsa" })
 }

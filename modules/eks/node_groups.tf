@@ -13,10 +13,11 @@ data "aws_iam_policy_document" "node_assume" {
 }
 
 resource "aws_iam_role" "node" {
-  name_prefix        = "${local.role_prefix}-node-"
-  description        = "Nodes of EKS cluster ${var.cluster_name}"
-  assume_role_policy = data.aws_iam_policy_document.node_assume.json
-  tags               = var.tags
+  name                 = local.node_role_name
+  permissions_boundary = local.permissions_boundary
+  description          = "Nodes of EKS cluster ${var.cluster_name}"
+  assume_role_policy   = data.aws_iam_policy_document.node_assume.json
+  tags                 = var.tags
 }
 
 resource "aws_iam_role_policy_attachment" "node" {

@@ -91,3 +91,8 @@ output "addons" {
   description = "Installed EKS managed add-ons by name with their versions (empty when enable_addons is off)."
   value       = { for name, addon in merge(aws_eks_addon.before_nodes, aws_eks_addon.after_nodes) : name => addon.addon_version }
 }
+
+output "vpc_id" {
+  description = "VPC of the cluster (the AWS Load Balancer Controller needs it: pods cannot read it from instance metadata)."
+  value       = var.vpc_id
+}

@@ -77,10 +77,11 @@ data "aws_iam_policy_document" "pod_identity_assume" {
 resource "aws_iam_role" "pod_identity" {
   for_each = local.enabled_pod_identities
 
-  name_prefix        = "${substr(var.cluster_name, 0, 12)}-${substr(each.key, 0, 24)}-"
-  description        = "Pod identity of ${each.value.namespace}/${each.value.service_account} on EKS cluster ${var.cluster_name}"
-  assume_role_policy = data.aws_iam_policy_document.pod_identity_assume.json
-  tags               = var.tags
+  name                 = "${var.cluster_name}-${each.key}"
+  permissions_boundary = local.permissions_boundary
+  description          = "Pod identity of ${each.value.namespace}/${each.value.service_account} on EKS cluster ${var.cluster_name}"
+  assume_role_policy   = data.aws_iam_policy_document.pod_identity_assume.json
+  tags                 = var.tags
 }
 
 resource "aws_iam_role_policy" "pod_identity" {

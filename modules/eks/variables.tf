@@ -5,8 +5,8 @@ variable "cluster_name" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-zA-Z0-9][a-zA-Z0-9_-]{0,99}$", var.cluster_name))
-    error_message = "cluster_name must be 1-100 characters of letters, digits, hyphens and underscores, starting with a letter or digit."
+    condition     = can(regex("^[a-zA-Z0-9][a-zA-Z0-9_-]{0,34}$", var.cluster_name))
+    error_message = "cluster_name must be 1-35 characters of letters, digits, hyphens and underscores, starting with a letter or digit (the IAM role names it prefixes, such as <cluster_name>-aws-load-balancer-controller, are limited to 64)."
   }
 }
 
@@ -224,4 +224,48 @@ variable "tags" {
   description = "Extra tags for every resource of the module (the provider adds the organisation's default tags)."
   type        = map(string)
   default     = {}
+}
+
+variable "oidc_thumbprints" {
+  description = "Certificate thumbprints for the IRSA OIDC provider. AWS validates the EKS issuer against its trusted CAs and ignores them; older AWS provider versions require a non-empty list (the default is the issuer's root CA)."
+  type        = list(string)
+  default     = ["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"]
+
+  validation {
+    condition     = length(var.oidc_thumbprints) > 0 && alltrue([for t in var.oidc_thumbprints : can(regex("^[0-9a-f]{40}$", t))])
+    error_message = "oidc_thumbprints must be a non-empty list of 40-character lowercase hex SHA-1 thumbprints."
+  }
+}
+
+variable "permissions_boundary_policy" {
+  description = "Path and name of the IAM permissions boundary every role of this module carries (\"platformctl/github/<org>-platform-boundary\", created by modules/account); empty for none."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = can(regex("^([A-Za-z0-9_+=,.@-]+/)*[A-Za-z0-9_+=,.@-]*$", var.permissions_boundary_policy))
+    error_message = "permissions_boundary_policy must be an IAM policy path and name without a leading slash, or empty."
+  }
+}
+
+variable "deployer_role_names" {
+  description = "IAM roles (path/name, in this account) of the deployers, e.g. the GitOps deploy role \"platformctl/github/<org>-github-deploy\" of modules/account; they get deployer_access_policy."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for name in var.deployer_role_names : can(regex("^([A-Za-z0-9_+=,.@-]+/)*[A-Za-z0-9_+=,.@-]+$", name))])
+    error_message = "deployer_role_names must be IAM role names, optionally with their path (no leading slash)."
+  }
+}
+
+variable "viewer_role_names" {
+  description = "IAM roles (path/name, in this account) that only read the cluster, e.g. the GitOps plan role \"platformctl/github/<org>-github-plan\" of modules/account (pull-request and drift plans); they get AmazonEKSViewPolicy."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for name in var.viewer_role_names : can(regex("^([A-Za-z0-9_+=,.@-]+/)*[A-Za-z0-9_+=,.@-]+$", name))])
+    error_message = "viewer_role_names must be IAM role names, optionally with their path (no leading slash)."
+  }
 }

@@ -4,6 +4,7 @@
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
+data "aws_region" "current" {}
 data "aws_subnet" "fsx" {
   count = var.enable_fsx_lustre ? 1 : 0
   id    = var.subnet_id
@@ -122,4 +123,37 @@ resource "aws_fsx_data_repository_association" "this" {
   }
 
   tags = var.tags
+}
+
+# Lustre clients (the nodes) must accept the file servers' connections on 988 and
+# 1018-1023 as well; the node security group (eks module) opens them to this group only.
+resource "aws_vpc_security_group_ingress_rule" "nodes_from_fsx" {
+  for_each = var.enable_fsx_lustre ? { "988" = [988, 988], "1018-1023" = [1018, 1023] } : {}
+
+  security_group_id            = var.node_security_group_id
+  description                  = "Lustre ${each.key} from the FSx for Lustre file servers of ${var.cluster_name}"
+  ip_protocol                  = "tcp"
+  from_port                    = each.value[0]
+  to_port                      = each.value[1]
+  referenced_security_group_id = aws_security_group.fsx[0].id
+  tags                         = var.tags
+}
+
+# The FSx for Lustre CSI driver mounts the file system into training pods; its controller
+# uses the pod identity role the eks module creates for fsx-csi-controller-sa.
+resource "helm_release" "fsx_csi_driver" {
+  count = var.enable_fsx_lustre ? 1 : 0
+
+  name       = "aws-fsx-csi-driver"
+  repository = var.fsx_csi_driver_repository
+  chart      = "aws-fsx-csi-driver"
+  version    = var.fsx_csi_driver_version
+  namespace  = "kube-system"
+  wait       = var.wait
+  timeout    = var.timeout_seconds
+
+  # Pods cannot reach instance metadata (hop limit 1), so the region is given.
+  set = [
+    { name = "controller.region", value = data.aws_region.current.name },
+  ]
 }

@@ -3,25 +3,13 @@
 #
 # The Training Operator v1 (the API of the kubeflow-training SDK) has no upstream helm
 # chart; upstream installs it with `kubectl apply --server-side -k
-# manifests/overlays/standalone`. The module applies those manifests, rendered to one
-# file (see README.md), with kubernetes_manifest: the exact upstream objects, applied
-# server-side, one resource per object so a plan shows what changes. Its Namespace
-# object is left out: the module owns the namespace.
+# manifests/overlays/standalone`. `platformctl chart training-operator` packages exactly
+# those objects (minus the Namespace, which this module owns) as a chart, and the unit's
+# terragrunt hook puts it at ./charts/ before every plan, apply and destroy. As one helm
+# release its six ~600 KB CRDs stay out of the state, and plans stay fast.
 
 locals {
   namespace = "kubeflow"
-
-  training_operator_file = coalesce(var.training_operator_manifest_file, "${path.module}/manifests/training-operator.yaml")
-  training_operator_text = var.enable_training_operator && fileexists(local.training_operator_file) ? file(local.training_operator_file) : ""
-  training_operator_objects = [
-    for doc in split("\n---", local.training_operator_text) : yamldecode(doc)
-    if trimspace(replace(doc, "/(?m)^#.*$/", "")) != ""
-  ]
-  training_operator_manifests = {
-    for obj in local.training_operator_objects :
-    "${obj.kind}/${try(obj.metadata.namespace, "")}/${obj.metadata.name}" => obj
-    if obj != null && obj.kind != "Namespace"
-  }
 }
 
 resource "kubernetes_namespace_v1" "kubeflow" {
@@ -34,26 +22,23 @@ resource "kubernetes_namespace_v1" "kubeflow" {
       "platformctl.io/cluster"       = var.cluster_name
     }
   }
+}
+
+resource "helm_release" "training_operator" {
+  count = var.enable_training_operator ? 1 : 0
+
+  name      = "training-operator"
+  chart     = var.training_operator_chart
+  namespace = kubernetes_namespace_v1.kubeflow.metadata[0].name
+  wait      = var.wait
+  timeout   = var.timeout_seconds
 
   lifecycle {
     precondition {
-      condition     = !var.enable_training_operator || fileexists(local.training_operator_file)
-      error_message = "The Training Operator manifests are missing: render them with `kubectl kustomize \"github.com/kubeflow/training-operator.git/manifests/overlays/standalone?ref=v1.9.2\" > modules/kubeflow/manifests/training-operator.yaml` (or set training_operator_manifest_file, or enable_training_operator = false)."
+      condition     = fileexists(var.training_operator_chart)
+      error_message = "The Training Operator chart ${var.training_operator_chart} is missing: the unit's hook runs `platformctl chart training-operator --out charts` (or set enable_training_operator = false)."
     }
   }
-}
-
-resource "kubernetes_manifest" "training_operator" {
-  for_each = local.training_operator_manifests
-
-  manifest = each.value
-
-  field_manager {
-    name            = "platformctl"
-    force_conflicts = true
-  }
-
-  depends_on = [kubernetes_namespace_v1.kubeflow]
 }
 
 # The EKS AL2023 NVIDIA AMI ships the driver and the container toolkit, so the operator
@@ -68,7 +53,7 @@ resource "helm_release" "gpu_operator" {
   namespace        = var.gpu_operator_namespace
   create_namespace = true
   wait             = var.wait
-  timeout          = 900
+  timeout          = var.timeout_seconds
 
   set = [
     { name = "driver.enabled", value = "false" },

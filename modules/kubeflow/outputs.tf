@@ -5,9 +5,9 @@ output "namespace" {
   value       = kubernetes_namespace_v1.kubeflow.metadata[0].name
 }
 
-output "training_operator_objects" {
-  description = "Kubernetes objects of the Training Operator applied from the upstream manifests (kind/namespace/name)."
-  value       = sort(keys(kubernetes_manifest.training_operator))
+output "training_operator_version" {
+  description = "Chart version (= Training Operator release) installed, null when enable_training_operator is off."
+  value       = var.enable_training_operator ? helm_release.training_operator[0].metadata.version : null
 }
 
 output "gpu_operator_namespace" {

@@ -11,15 +11,15 @@ variable "cluster_name" {
 }
 
 variable "enable_training_operator" {
-  description = "Install the Kubeflow Training Operator (v1: PyTorchJob, TFJob, …, the API of the kubeflow-training SDK) from the upstream manifests in training_operator_manifest_file."
+  description = "Install the Kubeflow Training Operator (v1: PyTorchJob, TFJob, …, the API of the kubeflow-training SDK) from training_operator_chart."
   type        = bool
   default     = true
 }
 
-variable "training_operator_manifest_file" {
-  description = "Upstream standalone manifests of the Training Operator rendered to one YAML file (kubectl kustomize of manifests/overlays/standalone at a release tag); null means manifests/training-operator.yaml of this module."
+variable "training_operator_chart" {
+  description = "Path of the Training Operator chart that `platformctl chart training-operator --out charts` packages from the pinned upstream manifests (the unit's hook puts it there before each plan, apply and destroy)."
   type        = string
-  default     = null
+  default     = "./charts/training-operator.tgz"
 }
 
 variable "enable_gpu_operator" {
@@ -32,6 +32,7 @@ variable "gpu_operator_repository" {
   description = "Helm repository of the NVIDIA gpu-operator chart."
   type        = string
   default     = "https://helm.ngc.nvidia.com/nvidia"
+  nullable    = false
 }
 
 variable "gpu_operator_version" {
@@ -142,8 +143,27 @@ variable "wait" {
   default     = true
 }
 
+variable "timeout_seconds" {
+  description = "How long helm waits for each release."
+  type        = number
+  default     = 600
+}
+
 variable "tags" {
   description = "Extra tags for the AWS resources of the module (the provider adds the organisation's default tags)."
   type        = map(string)
   default     = {}
+}
+
+variable "fsx_csi_driver_repository" {
+  description = "Helm repository of the aws-fsx-csi-driver chart (installed with enable_fsx_lustre)."
+  type        = string
+  default     = "https://kubernetes-sigs.github.io/aws-fsx-csi-driver"
+  nullable    = false
+}
+
+variable "fsx_csi_driver_version" {
+  description = "Version of the aws-fsx-csi-driver chart."
+  type        = string
+  default     = "1.17.0"
 }

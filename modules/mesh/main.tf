@@ -1,9 +1,35 @@
-# main.tf: Istio in ambient mode (base CRDs, istiod, the CNI node agent, ztunnel) and the
-# istio-ingress gateway, then Kiali and Prometheus, all as helm releases from the
-# upstream chart repositories, installed in the order the Istio ambient guide gives.
+# main.tf: the AWS Load Balancer Controller, Istio in ambient mode (base CRDs, istiod, the
+# CNI node agent, ztunnel) and the istio-ingress gateway, then Kiali and Prometheus, all as
+# helm releases, installed in the order the Istio ambient guide gives.
+
+data "aws_region" "current" {}
 
 locals {
   prometheus_url = "http://prometheus-server.${var.istio_namespace}.svc:80"
+}
+
+# The controller provisions the NLB of the istio-ingress Service (and ALBs of Ingresses).
+# It is installed first and, through depends_on, removed last: it must still run while
+# the gateway's Service is deleted, or the load balancer outlives the cluster. Pods cannot
+# read instance metadata (hop limit 1), so region and VPC are given; its AWS rights come
+# from the pod identity the eks module gives its service account.
+resource "helm_release" "load_balancer_controller" {
+  count = var.enable_load_balancer_controller ? 1 : 0
+
+  name       = "aws-load-balancer-controller"
+  repository = var.load_balancer_controller_repository
+  chart      = "aws-load-balancer-controller"
+  version    = var.load_balancer_controller_version
+  namespace  = "kube-system"
+  wait       = var.wait
+  timeout    = var.timeout_seconds
+
+  set = [
+    { name = "clusterName", value = var.cluster_name },
+    { name = "region", value = data.aws_region.current.name },
+    { name = "vpcId", value = var.vpc_id },
+    { name = "serviceAccount.name", value = "aws-load-balancer-controller" },
+  ]
 }
 
 resource "helm_release" "istio_base" {
@@ -78,12 +104,12 @@ resource "helm_release" "istio_ingress" {
 
   values = [yamlencode({
     service = {
-      type        = "LoadBalancer"
-      annotations = var.ingress_service_annotations
+      type        = var.ingress_service_type
+      annotations = var.ingress_service_type == "LoadBalancer" ? var.ingress_service_annotations : {}
     }
   })]
 
-  depends_on = [helm_release.ztunnel]
+  depends_on = [helm_release.ztunnel, helm_release.load_balancer_controller]
 }
 
 resource "helm_release" "prometheus" {

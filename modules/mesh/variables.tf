@@ -26,6 +26,7 @@ variable "istio_repository" {
   description = "Helm repository of the Istio charts (base, istiod, cni, ztunnel, gateway)."
   type        = string
   default     = "https://istio-release.storage.googleapis.com/charts"
+  nullable    = false
 }
 
 variable "istio_version" {
@@ -43,6 +44,7 @@ variable "kiali_repository" {
   description = "Helm repository of the kiali-server chart."
   type        = string
   default     = "https://kiali.org/helm-charts"
+  nullable    = false
 }
 
 variable "kiali_version" {
@@ -60,6 +62,7 @@ variable "prometheus_repository" {
   description = "Helm repository of the prometheus chart."
   type        = string
   default     = "https://prometheus-community.github.io/helm-charts"
+  nullable    = false
 }
 
 variable "prometheus_version" {
@@ -119,5 +122,45 @@ variable "timeout_seconds" {
   validation {
     condition     = var.timeout_seconds >= 60 && var.timeout_seconds <= 3600
     error_message = "timeout_seconds must be between 60 and 3600."
+  }
+}
+
+variable "vpc_id" {
+  description = "VPC of the cluster, for the AWS Load Balancer Controller (pods cannot read it from instance metadata)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^vpc-[0-9a-f]{8,17}$", var.vpc_id))
+    error_message = "vpc_id must be a VPC ID such as vpc-0123456789abcdef0."
+  }
+}
+
+variable "enable_load_balancer_controller" {
+  description = "Install the AWS Load Balancer Controller, which provisions the istio-ingress NLB (and ALBs for Ingresses)."
+  type        = bool
+  default     = true
+}
+
+variable "load_balancer_controller_repository" {
+  description = "Helm repository of the aws-load-balancer-controller chart."
+  type        = string
+  default     = "https://aws.github.io/eks-charts"
+  nullable    = false
+}
+
+variable "load_balancer_controller_version" {
+  description = "Version of the aws-load-balancer-controller chart."
+  type        = string
+  default     = "3.5.0"
+}
+
+variable "ingress_service_type" {
+  description = "Service type of the istio-ingress gateway: LoadBalancer (an NLB through the AWS Load Balancer Controller) or, where no cloud load balancer exists (the sandbox), ClusterIP."
+  type        = string
+  default     = "LoadBalancer"
+
+  validation {
+    condition     = contains(["LoadBalancer", "ClusterIP", "NodePort"], var.ingress_service_type)
+    error_message = "ingress_service_type must be LoadBalancer, ClusterIP or NodePort."
   }
 }

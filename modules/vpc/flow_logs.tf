@@ -7,7 +7,7 @@ data "aws_region" "current" {}
 
 locals {
   flow_log_group_name = "/aws/vpc/${var.name}/flow-logs"
-  flow_log_group_arn  = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:log-group:${local.flow_log_group_name}"
+  flow_log_group_arn  = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:${local.flow_log_group_name}"
 }
 
 data "aws_iam_policy_document" "flow_logs_key" {
@@ -33,7 +33,7 @@ data "aws_iam_policy_document" "flow_logs_key" {
     resources = ["*"]
     principals {
       type        = "Service"
-      identifiers = ["logs.${data.aws_region.current.region}.amazonaws.com"]
+      identifiers = ["logs.${data.aws_region.current.name}.amazonaws.com"]
     }
     condition {
       test     = "ArnEquals"
@@ -89,9 +89,10 @@ data "aws_iam_policy_document" "flow_logs_write" {
 resource "aws_iam_role" "flow_logs" {
   count = var.enable_flow_logs ? 1 : 0
 
-  name_prefix        = "${substr(var.name, 0, 26)}-flowlogs-"
-  assume_role_policy = data.aws_iam_policy_document.flow_logs_assume.json
-  tags               = var.tags
+  name                 = "${var.name}-flow-logs"
+  permissions_boundary = var.permissions_boundary_policy == "" ? null : "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:policy/${var.permissions_boundary_policy}"
+  assume_role_policy   = data.aws_iam_policy_document.flow_logs_assume.json
+  tags                 = var.tags
 }
 
 resource "aws_iam_role_policy" "flow_logs" {

@@ -5,8 +5,8 @@ variable "name" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,62}$", var.name))
-    error_message = "name must be 2-63 characters of lowercase letters, digits and hyphens, starting with a letter or digit."
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,53}$", var.name))
+    error_message = "name must be 2-54 characters of lowercase letters, digits and hyphens, starting with a letter or digit (the flow-log role <name>-flow-logs is limited to 64)."
   }
 }
 
@@ -81,4 +81,15 @@ variable "tags" {
   description = "Extra tags for every resource of the module (the provider adds the organisation's default tags)."
   type        = map(string)
   default     = {}
+}
+
+variable "permissions_boundary_policy" {
+  description = "Path and name of the IAM permissions boundary every role of this module carries (\"platformctl/github/<org>-platform-boundary\", created by modules/account); empty for none."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = can(regex("^([A-Za-z0-9_+=,.@-]+/)*[A-Za-z0-9_+=,.@-]*$", var.permissions_boundary_policy))
+    error_message = "permissions_boundary_policy must be an IAM policy path and name without a leading slash, or empty."
+  }
 }

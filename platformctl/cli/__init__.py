@@ -12,6 +12,7 @@ import typer
 from platformctl import __version__
 from platformctl.cli import (
     bootstrap_cmd,
+    chart_cmd,
     cluster_cmd,
     deploy_cmd,
     doctor_cmd,
@@ -73,6 +74,7 @@ for module in (
     status_cmd,
     postinstall_cmd,
     train_cmd,
+    chart_cmd,
 ):
     module.register(app)
 

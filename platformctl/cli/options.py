@@ -14,3 +14,11 @@ EnvDefaultSandbox = typer.Option("sandbox", "--env", "-e", help="Environment fro
 Json = typer.Option(False, "--json", help="Print a JSON document on stdout instead of tables.")
 DryRun = typer.Option(False, "--dry-run", help="Print the steps and exact commands; run nothing.")
 Yes = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
+OfflineDir = typer.Option(
+    None,
+    "--offline-dir",
+    help="Directory of upstream sources and charts no registry serves here (checked against "
+    "its SHA256SUMS). Default: $PLATFORMCTL_OFFLINE_DIR.",
+    show_default=False,
+    file_okay=False,
+)

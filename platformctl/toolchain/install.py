@@ -69,7 +69,9 @@ class Installed:
 
     name: str
     version: str
-    source: str  # "cached", "PATH", "download", "go-build", "pip", "checked", "mismatch", "planned"
+    # "cached", "PATH", "download", "go-build", "offline-build", "pip", "checked", "mismatch",
+    # "planned", "skipped"
+    source: str
     path: str = ""
     seconds: float | None = None
     peak_rss_kb: int | None = None
@@ -201,13 +203,25 @@ def install_tools(
     *,
     only: Sequence[str] = (),
     dry_run: bool = False,
+    providers: bool = False,
+    offline: Path | None = None,
 ) -> InstallResult:
-    """Install every pinned tool (or those in `only`) into the tools cache."""
-    chosen = select_pins(root, only)
+    """Install every pinned tool (or those in `only`) into the tools cache.
+
+    Providers (pins with a registry address) are included with `providers` or when named in
+    `only`; programs built from offline sources need `offline` (see platformctl.offline).
+    """
+    chosen = [
+        (pin, spec)
+        for pin, spec in select_pins(root, only)
+        if providers or spec.provider is None or pin.name in only
+    ]
     results: list[Installed] = []
     for index, (pin, spec) in enumerate(chosen, start=1):
         label = f"[{index}/{len(chosen)}] {pin.name} {pin.version}"
-        results.append(install_one(spec, pin.version, reporter, label=label, dry_run=dry_run))
+        results.append(
+            install_one(spec, pin.version, reporter, label=label, dry_run=dry_run, offline=offline)
+        )
     return InstallResult(tuple(results), dry_run)
 
 
@@ -218,9 +232,12 @@ def install_one(
     *,
     label: str | None = None,
     dry_run: bool = False,
+    offline: Path | None = None,
 ) -> Installed:
     """Make one tool of one version available; see the module docstring for the order."""
     label = label or f"{spec.name} {version}"
+    if spec.offline is not None:
+        return _install_offline(spec, version, reporter, label, dry_run, offline)
     if is_cached(spec, version):
         reporter.step(f"{label}: cached")
         return Installed(spec.name, version, "cached", str(cached_path(spec, version)))
@@ -248,6 +265,40 @@ def install_one(
         "build it from source here.",
         hint=f"install {spec.executable} {version} yourself and put it on PATH.",
     )
+
+
+def _install_offline(
+    spec: ToolSpec,
+    version: str,
+    reporter: Reporter,
+    label: str,
+    dry_run: bool,
+    offline: Path | None,
+) -> Installed:
+    """A program built from an offline source: cached, else built, else skipped with a reason."""
+    from platformctl.toolchain import offline_build
+
+    if is_cached(spec, version):
+        note = "" if dry_run else offline_build.publish(spec, version)
+        reporter.step(f"{label}: cached")
+        return Installed(spec.name, version, "cached", str(cached_path(spec, version)), note=note)
+    if offline is None:
+        why = (
+            "OpenTofu takes it from the registry"
+            if spec.provider
+            else "it is built only from an offline directory"
+        )
+        reporter.step(f"{label}: skipped (no offline directory; {why})")
+        return Installed(spec.name, version, "skipped", note=f"no offline directory; {why}")
+    if dry_run:
+        reporter.step(f"{label}: would build into {tool_home(spec, version) / 'bin'}")
+        steps = offline_build.build_commands(spec, version)
+        for step in steps:
+            reporter.info(step)
+        return Installed(
+            spec.name, version, "planned", str(cached_path(spec, version)), steps=tuple(steps)
+        )
+    return offline_build.build(spec, version, offline, reporter, label)
 
 
 def _check_only(spec: ToolSpec, version: str, reporter: Reporter, label: str) -> Installed:

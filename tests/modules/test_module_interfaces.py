@@ -213,6 +213,9 @@ def decode(raw: Any, expression: Callable[[str], Any] | None = None) -> Any:
     return raw
 
 
+_GET_ENV = re.compile(r'get_env\("[A-Z_]+",\s*"([^"]*)"\)')
+
+
 class Resolver:
     """Evaluate the simple expressions rendered units use: literals, locals read from
     env.hcl/region.hcl, and dependency outputs (taken from their mock_outputs)."""
@@ -234,6 +237,9 @@ class Resolver:
         return decode(raw, self.expression)
 
     def expression(self, expr: str) -> Any:
+        default = _GET_ENV.fullmatch(expr.strip())
+        if default:  # get_env("NAME", "default"): the type is the default's
+            return default.group(1)
         if not _REFERENCE.match(expr):
             return _MISSING
         parts = re.findall(r"[A-Za-z_][\w-]*|\[\d+\]", expr)

@@ -57,20 +57,50 @@ def test_live_tree_passes_terragrunt_hcl_validate() -> None:
     assert "validation error" not in (done.stdout + done.stderr)
 
 
-def test_modules_pass_tflint(tmp_path: Path) -> None:
+def _tflint_env() -> dict[str, str]:
+    """TFLINT_PLUGIN_DIR with the AWS ruleset, or a skip saying how to get it."""
+    from platformctl.toolchain.catalog import CATALOG
+    from platformctl.toolchain.offline_build import publish_tflint_plugin, tflint_plugin_dir
+    from platformctl.toolchain.versions import load_pins
+
+    _tool("tflint-ruleset-aws")
+    spec = CATALOG["tflint-ruleset-aws"]
+    publish_tflint_plugin(spec, load_pins(REPO)[spec.name].version)
+    return {"TFLINT_PLUGIN_DIR": str(tflint_plugin_dir())}
+
+
+def test_tflint_config_pins_the_ruleset_of_tool_versions() -> None:
+    from platformctl.toolchain.versions import load_pins
+
+    config = (REPO / ".tflint.hcl").read_text()
+    pinned = load_pins(REPO)["tflint-ruleset-aws"].version
+    assert f'version = "{pinned}"' in config
+    assert "deep_check = false" in config
+
+
+def test_modules_pass_tflint_with_the_aws_ruleset(tmp_path: Path) -> None:
     tflint = _tool("tflint")
+    env = _tflint_env()
     broken = tmp_path / "modules/broken"
     broken.mkdir(parents=True)
-    (broken / "main.tf").write_text('variable "unused" {}\n')
+    (broken / "main.tf").write_text(
+        'variable "unused" {}\n'
+        'resource "aws_instance" "x" {\n  ami = "ami-0123456789abcdef0"\n'
+        '  instance_type = "t3.superlarge"\n}\n'
+    )
     bad = proc.run(
         [tflint, "--recursive", "--config", str(REPO / ".tflint.hcl")],
         cwd=tmp_path / "modules",
+        env=env,
         check=False,
     )
-    assert bad.returncode != 0 and "terraform_unused_declarations" in bad.stdout + bad.stderr
+    found = bad.stdout + bad.stderr
+    assert bad.returncode != 0 and "terraform_unused_declarations" in found
+    assert "aws_instance_invalid_type" in found, found  # the AWS ruleset really ran
     done = proc.run(
         [tflint, "--recursive", "--config", str(REPO / ".tflint.hcl")],
         cwd=REPO / "modules",
+        env=env,
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr

@@ -8,6 +8,8 @@ locals {
   aws_endpoint       = ""
   backend_extra      = {}
 
+  ingress_service_type = "LoadBalancer"
+
   features = {
     kiali          = true
     prometheus     = true

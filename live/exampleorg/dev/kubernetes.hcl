@@ -1,7 +1,9 @@
 # kubernetes.hcl: kubernetes and helm providers for units that run on cluster exampleorg-dev-eks.
 # Rendered by platformctl from templates/kubernetes.hcl.j2; do not edit.
-# In the sandbox they use the kubeconfig of the local control plane; on AWS they get a
-# short-lived token for the EKS cluster (no static credentials in files).
+# In the sandbox they use the kubeconfig of the local control plane; on AWS they reach the
+# cluster through the outputs of the including unit's `dependency "eks"` with a short-lived
+# token (no static credentials in files). Before the cluster exists, a plan runs against
+# that dependency's mock outputs (and platformctl flags it as such); apply never does.
 
 locals {
   k8s_env    = read_terragrunt_config(find_in_parent_folders("env.hcl")).locals
@@ -24,12 +26,9 @@ generate "kubernetes_providers" {
       }
     }
   %{else~}
-    data "aws_eks_cluster" "this" {
-      name = "${local.cluster}"
-    }
     provider "kubernetes" {
-      host                   = data.aws_eks_cluster.this.endpoint
-      cluster_ca_certificate = base64decode(data.aws_eks_cluster.this.certificate_authority[0].data)
+      host                   = "${dependency.eks.outputs.cluster_endpoint}"
+      cluster_ca_certificate = base64decode("${dependency.eks.outputs.cluster_certificate_authority_data}")
       exec {
         api_version = "client.authentication.k8s.io/v1beta1"
         command     = "platformctl"
@@ -38,8 +37,8 @@ generate "kubernetes_providers" {
     }
     provider "helm" {
       kubernetes = {
-        host                   = data.aws_eks_cluster.this.endpoint
-        cluster_ca_certificate = base64decode(data.aws_eks_cluster.this.certificate_authority[0].data)
+        host                   = "${dependency.eks.outputs.cluster_endpoint}"
+        cluster_ca_certificate = base64decode("${dependency.eks.outputs.cluster_certificate_authority_data}")
         exec = {
           api_version = "client.authentication.k8s.io/v1beta1"
           command     = "platformctl"

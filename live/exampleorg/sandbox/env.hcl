@@ -20,6 +20,12 @@ locals {
     use_path_style              = true
   }
 
+  # Every chart comes from the sandbox's own chart repository on 127.0.0.1, which serves
+  # the offline charts (`platformctl sandbox up`).
+  chart_repository = get_env("PLATFORMCTL_CHART_REPOSITORY", "")
+  # No cloud load balancer exists here: the istio-ingress gateway is a ClusterIP Service.
+  ingress_service_type = "ClusterIP"
+
   features = {
     kiali          = true
     prometheus     = true

@@ -36,6 +36,16 @@ inputs = {
   enable_access_entries = local.env.features.access_entries
   enable_pod_identity   = local.env.features.pod_identity
 
+  permissions_boundary_policy = "platformctl/github/exampleorg-platform-boundary"
+
+  # The GitOps roles of the account unit (live/<org>/_account/account) reach the cluster
+  # through access entries: deploy as cluster admin (it applies mesh and kubeflow), plan
+  # read-only (pull-request and drift plans). With them listed, the creator gets no
+  # implicit entry of its own (it would exist twice when the deploy role creates it).
+  deployer_role_names             = ["platformctl/github/exampleorg-github-deploy"]
+  viewer_role_names               = ["platformctl/github/exampleorg-github-plan"]
+  bootstrap_cluster_creator_admin = false
+
   node_groups = {
     cpu = {
       instance_types = ["t3.large"]

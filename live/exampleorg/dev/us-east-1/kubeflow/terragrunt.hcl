@@ -15,6 +15,13 @@ locals {
 
 terraform {
   source = "${get_terragrunt_dir()}/../../../../../modules//kubeflow"
+
+  # The Training Operator ships as kustomize manifests only: platformctl packages the
+  # pinned version as a chart (cached) and puts it where the module reads it.
+  before_hook "training_operator_chart" {
+    commands = ["plan", "apply", "destroy"]
+    execute  = ["platformctl", "chart", "training-operator", "--out", "charts"]
+  }
 }
 
 dependency "vpc" {

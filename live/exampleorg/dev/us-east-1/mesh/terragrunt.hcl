@@ -24,12 +24,16 @@ dependency "eks" {
     cluster_name                       = "exampleorg-dev-eks"
     cluster_endpoint                   = "https://mock.eks.invalid"
     cluster_certificate_authority_data = "bW9jaw=="
+    vpc_id                             = "vpc-00000000000000000"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
 
 inputs = {
   cluster_name      = dependency.eks.outputs.cluster_name
+  vpc_id            = dependency.eks.outputs.vpc_id
   enable_kiali      = local.env.features.kiali
   enable_prometheus = local.env.features.prometheus
+
+  ingress_service_type = local.env.ingress_service_type
 }

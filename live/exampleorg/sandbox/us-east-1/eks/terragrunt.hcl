@@ -36,6 +36,8 @@ inputs = {
   enable_access_entries = local.env.features.access_entries
   enable_pod_identity   = local.env.features.pod_identity
 
+  permissions_boundary_policy = ""
+
   node_groups = {
     cpu = {
       instance_types = ["t3.large"]

@@ -15,6 +15,13 @@ locals {
 
 terraform {
   source = "${get_terragrunt_dir()}/../../../../../modules//kubeflow"
+
+  # The Training Operator ships as kustomize manifests only: platformctl packages the
+  # pinned version as a chart (cached) and puts it where the module reads it.
+  before_hook "training_operator_chart" {
+    commands = ["plan", "apply", "destroy"]
+    execute  = ["platformctl", "chart", "training-operator", "--out", "charts"]
+  }
 }
 
 dependency "vpc" {
@@ -52,4 +59,8 @@ inputs = {
   subnet_id              = dependency.vpc.outputs.private_subnet_ids[0]
   node_security_group_id = dependency.eks.outputs.node_security_group_id
   fsx_import_bucket      = "exampleorg-sandbox-training-data-us-east-1"
+
+  # Every chart from one repository (the sandbox's own).
+  gpu_operator_repository   = local.env.chart_repository
+  fsx_csi_driver_repository = local.env.chart_repository
 }

@@ -24,12 +24,22 @@ dependency "eks" {
     cluster_name                       = "exampleorg-sandbox-eks"
     cluster_endpoint                   = "https://mock.eks.invalid"
     cluster_certificate_authority_data = "bW9jaw=="
+    vpc_id                             = "vpc-00000000000000000"
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
 
 inputs = {
   cluster_name      = dependency.eks.outputs.cluster_name
+  vpc_id            = dependency.eks.outputs.vpc_id
   enable_kiali      = local.env.features.kiali
   enable_prometheus = local.env.features.prometheus
+
+  ingress_service_type = local.env.ingress_service_type
+
+  # Every chart from one repository (the sandbox's own).
+  istio_repository                    = local.env.chart_repository
+  kiali_repository                    = local.env.chart_repository
+  prometheus_repository               = local.env.chart_repository
+  load_balancer_controller_repository = local.env.chart_repository
 }

@@ -20,4 +20,6 @@ inputs = {
   availability_zones = local.region.availability_zones
   private_subnets    = local.region.private_subnets
   public_subnets     = local.region.public_subnets
+
+  permissions_boundary_policy = ""
 }

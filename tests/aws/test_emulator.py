@@ -1,0 +1,61 @@
+"""The sandbox's emulator corrections, each shown against plain moto and the corrected one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from platformctl.emulator import CORRECTIONS
+from tests.fixtures.servers import MotoServer, start_moto
+
+pytestmark = pytest.mark.real
+
+
+@pytest.fixture(scope="module", params=["moto.server", "platformctl.emulator"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[MotoServer]:
+    yield from start_moto(tmp_path_factory.mktemp("emulator"), request.param)
+
+
+def _client(server: MotoServer, service: str) -> Any:
+    return boto3.client(
+        service,
+        region_name="us-east-1",
+        endpoint_url=server.endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def test_node_group_without_remote_access(
+    server: MotoServer, request: pytest.FixtureRequest
+) -> None:
+    eks = _client(server, "eks")
+    ec2 = _client(server, "ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=f"us-east-1{z}")[
+            "Subnet"
+        ]["SubnetId"]
+        for i, z in enumerate("ab")
+    ]
+    role = "arn:aws:iam::123456789012:role/emulator-test"
+    eks.create_cluster(name="emu", roleArn=role, resourcesVpcConfig={"subnetIds": subnets})
+    eks.create_nodegroup(clusterName="emu", nodegroupName="ng", subnets=subnets, nodeRole=role)
+    group = eks.describe_nodegroup(clusterName="emu", nodegroupName="ng")["nodegroup"]
+    if request.node.callspec.params["server"] == "moto.server":
+        # The deviation the correction exists for: plain moto invents an SSH key.
+        assert group["remoteAccess"] == {"ec2SshKey": "eksKeypair"}
+    else:
+        assert not group.get("remoteAccess")  # as AWS: none was requested
+
+
+def test_every_correction_is_documented() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "sandbox.md").read_text()
+    for correction in CORRECTIONS:
+        assert f"`{correction.name}`" in doc
