@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from platformctl.config import Environment, Org
 
 PREFIX_SUFFIX = 26  # OpenTofu's unique suffix after a name_prefix
+# The longest key of local.pod_identities in modules/eks/pod_identity.tf.
+LONGEST_POD_IDENTITY = "aws-load-balancer-controller"
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,41 @@ DERIVED: tuple[DerivedName, ...] = (
         "${var.org}-github-plan",
         lambda o, e, r: f"{o}-github-plan",
         64,
+    ),
+    DerivedName(
+        "the EKS cluster role (IAM)",
+        "modules/eks/main.tf",
+        "${var.cluster_name}-cluster",
+        lambda o, e, r: f"{_cluster(o, e)}-cluster",
+        64,
+    ),
+    DerivedName(
+        "the EKS node role (IAM)",
+        "modules/eks/main.tf",
+        "${var.cluster_name}-node",
+        lambda o, e, r: f"{_cluster(o, e)}-node",
+        64,
+    ),
+    DerivedName(
+        "the pod identity role of the AWS Load Balancer Controller (IAM)",
+        "modules/eks/pod_identity.tf",
+        "${var.cluster_name}-${each.key}",
+        lambda o, e, r: f"{_cluster(o, e)}-{LONGEST_POD_IDENTITY}",
+        64,
+    ),
+    DerivedName(
+        "the VPC flow log role (IAM)",
+        "modules/vpc/flow_logs.tf",
+        "${var.name}-flow-logs",
+        lambda o, e, r: f"{o}-{e}-vpc-flow-logs",
+        64,
+    ),
+    DerivedName(
+        "the permissions boundary policy (IAM)",
+        "modules/account/boundary.tf",
+        "${var.org}-platform-boundary",
+        lambda o, e, r: f"{o}-platform-boundary",
+        128,
     ),
     DerivedName(
         "the cluster security group name prefix",

@@ -21,23 +21,34 @@ def test_longest_org_env_and_region_that_fit_render() -> None:
     longest_region = max(REGION_AZS, key=len)
     data = base_platform()
     env = data["environments"][0]
-    env["region"], env["azs"] = longest_region, 2
-    # The data bucket is the tightest: org + env + region + 17 <= 63.
-    budget = 63 - len("--training-data-") - len(longest_region)
-    env["name"] = "e" * 5
+    env["region"], env["azs"], env["name"] = longest_region, 2, "e" * 5
     data["environments"] = [env]
-    org = resolve_org("o" * (budget - 5))
-    tree = render_tree(REPO, parse_platform(data), org)
-    assert tree.files
+    platform = parse_platform(data)
+    # The longest org every derived name still fits, found by the table itself.
+    fits = max(n for n in range(3, 33) if _fits("o" * n, "e" * 5, longest_region))
+    over = {
+        item.what: len(item.build("o" * (fits + 1), "e" * 5, longest_region)) - item.limit
+        for item in naming.DERIVED
+    }
+    assert max(over.values()) == 1
+    assert render_tree(REPO, platform, resolve_org("o" * fits)).files
     with pytest.raises(UsageError) as err:
-        render_tree(REPO, parse_platform(data), resolve_org("o" * (budget - 4)))
+        render_tree(REPO, platform, resolve_org("o" * (fits + 1)))
     message = err.value.message
-    assert "training data bucket" in message and "64 characters" in message
-    assert "shorten the org or the environment name by 1" in message
+    first = next(what for what, extra in over.items() if extra > 0)
+    assert first in message and "shorten the org or the environment name by 1" in message
+
+
+def _fits(org: str, env: str, region: str) -> bool:
+    try:
+        naming.check(org, env, region)
+    except UsageError:
+        return False
+    return True
 
 
 def test_long_org_with_long_env_is_refused_before_rendering() -> None:
     data = base_platform()
     data["environments"][0]["name"] = "e" * 20
-    with pytest.raises(UsageError, match="over the AWS limit of 63"):
+    with pytest.raises(UsageError, match="over the AWS limit of"):
         render_tree(REPO, parse_platform(data), resolve_org("o" * 32))
