@@ -58,8 +58,15 @@ def manifest_entries(live: Path, org_dir: str) -> set[Path]:
     entries: set[Path] = set()
     for raw in text.splitlines():
         line = raw.strip()
-        if line and not line.startswith("#") and ".." not in Path(line).parts:
-            entries.add(Path(org_dir) / line)
+        entry = Path(line)
+        # Only paths inside live/<org>: a listed path never reaches anywhere else.
+        if (
+            line
+            and not line.startswith("#")
+            and not entry.is_absolute()
+            and ".." not in entry.parts
+        ):
+            entries.add(Path(org_dir) / entry)
     return entries
 
 
@@ -124,6 +131,11 @@ def plan(
     all_envs: bool,
 ) -> Plan:
     """Compare the rendered files with live/; refuse (UsageError) to write over hand-written ones."""
+    manifest = Path(org_dir) / MANIFEST
+    if (live / manifest).is_symlink() or (
+        (live / manifest).exists() and not (live / manifest).is_file()
+    ):
+        raise UsageError(f"{live / manifest} is not a regular file; move it away and render again.")
     listed = manifest_entries(live, org_dir)
     writes: dict[Path, bytes] = {}
     unchanged: list[Path] = []
@@ -153,7 +165,6 @@ def plan(
         (removes if _is_ours(data, rel, listed) else kept).append(rel)
     keep_listed = {p for p in listed if not _in_scope(p, envs, all_envs)}
     manifest_text = _manifest_text(org_dir, keep_listed | set(files))
-    manifest = Path(org_dir) / MANIFEST
     current = _read(live / manifest)
     return Plan(
         writes=writes,

@@ -194,3 +194,21 @@ def test_check_refuses_a_hand_written_file_in_place_of_a_rendered_one(repo: Path
     target.write_text("# mine\n")
     with pytest.raises(UsageError, match="not written by platformctl"):
         check_tree(repo, render_tree(repo, load_platform(repo), ORG), all_envs=True)
+
+
+def test_a_manifest_cannot_reach_outside_live(repo: Path, tmp_path: Path) -> None:
+    """A tampered manifest listing paths elsewhere neither removes nor breaks anything."""
+    outside = tmp_path / "precious.hcl"
+    outside.write_text("# Rendered by platformctl (but not here)\n")
+    write_tree(repo, render_tree(repo, load_platform(repo), ORG), all_envs=True)
+    manifest = repo / "live/exampleorg" / MANIFEST
+    manifest.write_text(manifest.read_text() + f"{outside}\n../../precious.hcl\n/etc/hostname\n")
+    write_tree(repo, render_tree(repo, load_platform(repo), ORG), all_envs=True)
+    assert outside.exists()
+    assert str(outside) not in manifest.read_text() and ".." not in manifest.read_text()
+
+
+def test_a_manifest_that_is_not_a_file_is_refused(repo: Path) -> None:
+    (repo / "live/exampleorg" / MANIFEST).mkdir(parents=True)
+    with pytest.raises(UsageError, match="is not a regular file"):
+        write_tree(repo, render_tree(repo, load_platform(repo), ORG), all_envs=True)
