@@ -418,7 +418,10 @@ def _parse_node_group(where: str, role: str, raw: Any) -> NodeGroup:
             f"{where}: sizes must satisfy 0 <= min_size <= desired_size <= max_size and max_size >= 1 "
             f"(got min {low}, desired {want}, max {high})."
         )
-    default_ami = "AL2023_x86_64_NVIDIA" if role == "gpu" else "AL2023_x86_64_STANDARD"
+    # GPU nodes default to Bottlerocket's NVIDIA variant (driver, container toolkit and
+    # device plugin built in): the one NVIDIA AMI type for Kubernetes 1.35 that every AWS
+    # provider the modules admit knows (AL2023_x86_64_NVIDIA arrived after 5.46).
+    default_ami = "BOTTLEROCKET_x86_64_NVIDIA" if role == "gpu" else "AL2023_x86_64_STANDARD"
     ami = raw.get("ami_type", default_ami)
     if ami not in AMI_TYPES:
         raise UsageError(

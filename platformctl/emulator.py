@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -33,12 +34,67 @@ def _node_group_without_remote_access() -> None:
     models.DEFAULT_REMOTE_ACCESS = None  # type: ignore[assignment]
 
 
+def _node_group_update_config() -> None:
+    from moto.eks import models
+
+    original = models.Nodegroup.__init__
+
+    # moto stores no update configuration when none is given; OpenTofu then plans to add
+    # the default one on every run.
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        if not self.update_config:
+            self.update_config = {"maxUnavailable": 1}
+
+    models.Nodegroup.__init__ = init  # type: ignore[method-assign]
+
+
+def _launch_template_tags_stay_off_its_data() -> None:
+    from moto.ec2.responses.launch_templates import LaunchTemplates
+
+    original = LaunchTemplates.create_launch_template
+
+    # moto appends the request's TagSpecifications (the tags of the launch template
+    # itself) to the template's data, so they come back as the data's own
+    # tag_specifications and OpenTofu plans to remove them on every run.
+    def create_launch_template(self: Any) -> Any:
+        data = self._get_param("LaunchTemplateData", {}) or {}
+        own = len(data.get("TagSpecifications") or [])
+        result = original(self)
+        name = self._get_param("LaunchTemplateName")
+        for template in self.ec2_backend.describe_launch_templates(template_names=[name]):
+            for version in template.versions:
+                specs = version.data.get("TagSpecifications")
+                if specs is not None and len(specs) > own:
+                    if own:
+                        version.data["TagSpecifications"] = specs[:own]
+                    else:
+                        del version.data["TagSpecifications"]
+        return result
+
+    LaunchTemplates.create_launch_template = create_launch_template  # type: ignore[method-assign]
+
+
 CORRECTIONS: tuple[Correction, ...] = (
     Correction(
         "eks-nodegroup-remote-access",
         "CreateNodegroup without remoteAccess returns remoteAccess.ec2SshKey = eksKeypair",
         "DescribeNodegroup returns no remoteAccess when none was requested",
         _node_group_without_remote_access,
+    ),
+    Correction(
+        "eks-nodegroup-update-config",
+        "a node group created without updateConfig has none",
+        "DescribeNodegroup returns updateConfig.maxUnavailable = 1 by default",
+        _node_group_update_config,
+    ),
+    Correction(
+        "ec2-launch-template-tags",
+        "CreateLaunchTemplate copies the request's TagSpecifications (the template's own "
+        "tags) into LaunchTemplateData",
+        "the request's TagSpecifications tag the launch template; its data keeps only the "
+        "TagSpecifications given inside LaunchTemplateData",
+        _launch_template_tags_stay_off_its_data,
     ),
 )
 

@@ -54,7 +54,6 @@ generate "provider" {
       secret_key                  = "sandbox"
       skip_credentials_validation = true
       skip_region_validation      = true
-      skip_requesting_account_id  = true
       skip_metadata_api_check     = true
       s3_use_path_style           = true
       endpoints {

@@ -40,8 +40,9 @@ resource "aws_launch_template" "node" {
   update_default_version = true
   vpc_security_group_ids = [aws_security_group.node.id]
 
+  # Bottlerocket keeps images and containers on its data volume (xvdb); AL2023 on its root.
   block_device_mappings {
-    device_name = "/dev/xvda"
+    device_name = startswith(each.value.ami_type, "BOTTLEROCKET_") ? "/dev/xvdb" : "/dev/xvda"
     ebs {
       volume_type           = "gp3"
       volume_size           = each.value.disk_size_gb

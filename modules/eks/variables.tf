@@ -115,7 +115,7 @@ variable "node_groups" {
       "AL2023_x86_64_NEURON", "BOTTLEROCKET_x86_64", "BOTTLEROCKET_ARM_64", "BOTTLEROCKET_x86_64_NVIDIA",
       "BOTTLEROCKET_ARM_64_NVIDIA",
     ], g.ami_type)])
-    error_message = "ami_type must be an AL2023 or Bottlerocket EKS AMI type (e.g. AL2023_x86_64_STANDARD, AL2023_x86_64_NVIDIA)."
+    error_message = "ami_type must be an AL2023 or Bottlerocket EKS AMI type (e.g. AL2023_x86_64_STANDARD, BOTTLEROCKET_x86_64_NVIDIA; AL2023_x86_64_NVIDIA needs AWS provider 5.69 or later)."
   }
   validation {
     condition     = alltrue([for g in var.node_groups : g.disk_size_gb >= 20 && g.disk_size_gb <= 16384 && floor(g.disk_size_gb) == g.disk_size_gb])

@@ -41,8 +41,9 @@ resource "helm_release" "training_operator" {
   }
 }
 
-# The EKS AL2023 NVIDIA AMI ships the driver and the container toolkit, so the operator
-# only runs the device plugin, feature discovery and the DCGM exporter.
+# The EKS NVIDIA AMIs ship the driver and the container toolkit (Bottlerocket's also the
+# device plugin), so the operator runs feature discovery, the DCGM exporter and, where the
+# OS has none, the device plugin.
 resource "helm_release" "gpu_operator" {
   count = var.enable_gpu_operator ? 1 : 0
 
@@ -59,5 +60,6 @@ resource "helm_release" "gpu_operator" {
     { name = "driver.enabled", value = "false" },
     { name = "toolkit.enabled", value = "false" },
     { name = "dcgmExporter.enabled", value = "true" },
+    { name = "devicePlugin.enabled", value = tostring(var.gpu_operator_device_plugin) },
   ]
 }

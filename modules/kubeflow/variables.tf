@@ -46,6 +46,12 @@ variable "gpu_operator_version" {
   }
 }
 
+variable "gpu_operator_device_plugin" {
+  description = "Run the GPU operator's NVIDIA device plugin. Off for Bottlerocket NVIDIA nodes, whose OS runs its own."
+  type        = bool
+  default     = true
+}
+
 variable "gpu_operator_namespace" {
   description = "Namespace of the NVIDIA GPU operator."
   type        = string

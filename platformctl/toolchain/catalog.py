@@ -99,7 +99,7 @@ class ToolSpec:
 
     def parse_version(self, output: str) -> str | None:
         match = re.search(self.version_pattern, output, re.MULTILINE)
-        return match.group(1) if match else None
+        return match.group(1) if match and match.re.groups else None
 
 
 _K8S_STAMP = (

@@ -38,8 +38,10 @@ def probe_version(spec: ToolSpec, path: Path) -> str | None:
 def find(spec: ToolSpec, wanted: str | None, *, probe: bool = True) -> Found | None:
     """The cached binary of the wanted version if present, else the first one on PATH.
 
-    With probe, the binary's version command is run (doctor shows it); runners skip it.
+    With probe, the binary's version command is run (doctor shows it); runners skip it,
+    and so does every tool without one (providers and plugins speak only their protocol).
     """
+    probe = probe and bool(spec.version_args)
     if wanted:
         cached = cached_path(spec, wanted)
         if cached.is_file() and os.access(cached, os.X_OK):

@@ -98,7 +98,9 @@ def build(spec: ToolSpec, version: str, offline: Path, reporter: Reporter, label
     assert spec.offline is not None
     archive_rel = archive_name(spec.offline, version)
     archive = verified(offline, archive_rel)
-    reporter.step(f"{label}: go build from {archive_rel} (cold builds take minutes; the AWS provider ~40 min)")
+    reporter.step(
+        f"{label}: go build from {archive_rel} (cold builds take minutes; the AWS provider ~40 min)"
+    )
     _begin_log(spec, version, f"go build from the offline source {archive_rel}")
     staging = _Staging(spec, version)
     try:

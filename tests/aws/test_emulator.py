@@ -49,10 +49,41 @@ def test_node_group_without_remote_access(
     eks.create_nodegroup(clusterName="emu", nodegroupName="ng", subnets=subnets, nodeRole=role)
     group = eks.describe_nodegroup(clusterName="emu", nodegroupName="ng")["nodegroup"]
     if request.node.callspec.params["server"] == "moto.server":
-        # The deviation the correction exists for: plain moto invents an SSH key.
+        # The deviations the corrections exist for: plain moto invents an SSH key and
+        # leaves out the default update configuration.
         assert group["remoteAccess"] == {"ec2SshKey": "eksKeypair"}
+        assert not group.get("updateConfig")
     else:
         assert not group.get("remoteAccess")  # as AWS: none was requested
+        assert group["updateConfig"] == {"maxUnavailable": 1}
+
+
+def test_launch_template_tags_are_not_part_of_its_data(
+    server: MotoServer, request: pytest.FixtureRequest
+) -> None:
+    ec2 = _client(server, "ec2")
+    ec2.create_launch_template(
+        LaunchTemplateName="emu-lt",
+        LaunchTemplateData={
+            "InstanceType": "t3.large",
+            "TagSpecifications": [
+                {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "node"}]}
+            ],
+        },
+        TagSpecifications=[
+            {"ResourceType": "launch-template", "Tags": [{"Key": "Owner", "Value": "x"}]}
+        ],
+    )
+    (version,) = ec2.describe_launch_template_versions(LaunchTemplateName="emu-lt")[
+        "LaunchTemplateVersions"
+    ]
+    kinds = [s["ResourceType"] for s in version["LaunchTemplateData"]["TagSpecifications"]]
+    (template,) = ec2.describe_launch_templates(LaunchTemplateNames=["emu-lt"])["LaunchTemplates"]
+    assert {"Key": "Owner", "Value": "x"} in template["Tags"]  # the template is tagged
+    if request.node.callspec.params["server"] == "moto.server":
+        assert kinds == ["instance", "launch-template"]
+    else:
+        assert kinds == ["instance"]
 
 
 def test_every_correction_is_documented() -> None:

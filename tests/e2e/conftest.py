@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO
+from tests.fixtures.servers import free_port
 
 ORG = "E2eOrg"
 ENV = "sandbox"
@@ -130,7 +131,8 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     for name in ("templates", "modules"):
         shutil.copytree(REPO / name, root / name)
     box = Sandbox(root, clean_environment(root, root / "tf-provider.log"), root / "tf-provider.log")
-    box.run("sandbox", "up").check()
+    # A free port: a developer's own sandbox may hold the default one.
+    box.run("sandbox", "up", "--port", str(free_port())).check()
     try:
         box.run("render", "--org", ORG, "--env", ENV).check()
         box.run("bootstrap", "--org", ORG, "--env", ENV).check()

@@ -59,4 +59,7 @@ inputs = {
   subnet_id              = dependency.vpc.outputs.private_subnet_ids[0]
   node_security_group_id = dependency.eks.outputs.node_security_group_id
   fsx_import_bucket      = "exampleorg-dev-training-data-us-east-1"
+
+  # Bottlerocket's NVIDIA variant runs the device plugin itself.
+  gpu_operator_device_plugin = false
 }

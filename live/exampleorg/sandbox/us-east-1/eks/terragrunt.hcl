@@ -52,7 +52,7 @@ inputs = {
     }
     gpu = {
       instance_types = ["g4dn.xlarge"]
-      ami_type       = "AL2023_x86_64_NVIDIA"
+      ami_type       = "BOTTLEROCKET_x86_64_NVIDIA"
       disk_size_gb   = 100
       min_size       = 0
       desired_size   = 1

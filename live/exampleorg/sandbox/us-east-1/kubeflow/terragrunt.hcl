@@ -60,6 +60,9 @@ inputs = {
   node_security_group_id = dependency.eks.outputs.node_security_group_id
   fsx_import_bucket      = "exampleorg-sandbox-training-data-us-east-1"
 
+  # Bottlerocket's NVIDIA variant runs the device plugin itself.
+  gpu_operator_device_plugin = false
+
   # Every chart from one repository (the sandbox's own).
   gpu_operator_repository   = local.env.chart_repository
   fsx_csi_driver_repository = local.env.chart_repository
