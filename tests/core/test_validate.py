@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from platformctl import validate
-from platformctl.awsdata import REGION_AZS, REGIONS_BY_PARTITION
+from platformctl.awsdata import AMI_TYPES, REGION_AZS, REGIONS_BY_PARTITION
 from platformctl.config import parse_platform, resolve_org
 from platformctl.errors import UsageError
 from tests.core.helpers import base_platform
@@ -169,3 +169,14 @@ def test_non_ascii_org_is_refused_even_when_it_lowercases_to_ascii(raw: str) -> 
 def test_org_may_not_start_with_a_prefix_s3_reserves(raw: str) -> None:
     with pytest.raises(UsageError, match="S3 bucket names may not start"):
         resolve_org(raw)
+
+
+def test_ami_types_are_exactly_those_modules_eks_accepts() -> None:
+    import re
+
+    from tests.core.helpers import REPO
+
+    text = (REPO / "modules/eks/variables.tf").read_text()
+    end = text.index("], g.ami_type)")
+    listed = text[text.rindex("contains([", 0, end) : end]
+    assert tuple(re.findall(r'"([A-Za-z0-9_]+)"', listed)) == AMI_TYPES
