@@ -14,7 +14,7 @@ from typing import Any
 
 from platformctl import aws
 from platformctl.config import Environment, Org
-from platformctl.render import state_bucket
+from platformctl.naming import state_bucket
 from platformctl.report import Reporter
 from platformctl.sandbox import aws_target
 

@@ -75,7 +75,11 @@ def _under(file: PurePosixPath, directory: PurePosixPath) -> bool:
 
 def select(graph: Graph, root: Path, stack_dir: Path, files: Iterable[str]) -> tuple[str, ...]:
     """The units touched by `files` plus their dependents, in graph order."""
-    rel = [PurePosixPath(f) for f in files]
+    from platformctl.livetree import MANIFEST
+
+    # The manifest changes only with the set of rendered files, which the templates and
+    # platform.toml decide: it touches no unit by itself.
+    rel = [PurePosixPath(f) for f in files if PurePosixPath(f).name != MANIFEST]
     stack = PurePosixPath(stack_dir.resolve().relative_to(root.resolve()).as_posix())
     live_root = PurePosixPath(stack.parts[0]) if stack.parts else stack
     # Shared includes: files directly in the stack dir or in one of its parents within live/.

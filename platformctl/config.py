@@ -9,63 +9,33 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from platformctl.errors import UsageError
+from platformctl import validate
+from platformctl.awsdata import AMI_TYPES, EKS_VERSIONS, REGION_AZS, nearest
+from platformctl.errors import UsageError, quote
 from platformctl.paths import CONFIG_FILE
 
 ORG_ENV_VAR = "PLATFORMCTL_ORG"
 _ORG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,30})[a-z0-9]$")
+# S3 refuses bucket names with these prefixes, and the data bucket starts with the org.
+_RESERVED_ORG_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 _NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?$")
-_REGION_RE = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-[0-9]$")
-_GITHUB_REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
-_K8S_VERSION_RE = re.compile(r"^1\.[0-9]{2}$")
-_LABEL_KEY_RE = re.compile(r"^([a-z0-9.-]{1,253}/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$")
-_LABEL_VALUE_RE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$")
-_INSTANCE_RE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+_INSTANCE_RE = re.compile(r"^[a-z][a-z0-9-]{0,15}\.[a-z0-9]{1,16}$")
 TAINT_EFFECTS = ("NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE")
+# The only address ranges a VPC of this platform may use (RFC 1918).
+RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+MAX_NODES = 1000  # per node group; far above any EKS quota, far below an overflow
+MAX_INSTANCE_TYPES = 20
+MAX_TAINTS = 50  # what EKS allows per managed node group
+MAX_LABELS = 100
+MAX_CONFIG_BYTES = 1024 * 1024
 
-# Usable availability zones per region (what a new account can place subnets in).
-REGION_AZS: Mapping[str, int] = {
-    "us-east-1": 6,
-    "us-east-2": 3,
-    "us-west-1": 2,
-    "us-west-2": 4,
-    "ca-central-1": 3,
-    "ca-west-1": 3,
-    "sa-east-1": 3,
-    "mx-central-1": 3,
-    "eu-west-1": 3,
-    "eu-west-2": 3,
-    "eu-west-3": 3,
-    "eu-central-1": 3,
-    "eu-central-2": 3,
-    "eu-north-1": 3,
-    "eu-south-1": 3,
-    "eu-south-2": 3,
-    "ap-northeast-1": 3,
-    "ap-northeast-2": 4,
-    "ap-northeast-3": 3,
-    "ap-southeast-1": 3,
-    "ap-southeast-2": 3,
-    "ap-southeast-3": 3,
-    "ap-southeast-4": 3,
-    "ap-southeast-5": 3,
-    "ap-southeast-7": 3,
-    "ap-south-1": 3,
-    "ap-south-2": 3,
-    "ap-east-1": 3,
-    "me-south-1": 3,
-    "me-central-1": 3,
-    "il-central-1": 3,
-    "af-south-1": 3,
-    "us-gov-west-1": 3,
-    "us-gov-east-1": 3,
-}
 FEATURES = (
     "kiali",
     "prometheus",
@@ -167,7 +137,7 @@ class Platform:
             if env.name == name:
                 return env
         raise UsageError(
-            f"Unknown environment '{name}'; known environments: {', '.join(self.names)}."
+            f"Unknown environment {quote(name)}; known environments: {', '.join(self.names)}."
         )
 
     def select(self, name: str | None) -> tuple[Environment, ...]:
@@ -175,15 +145,24 @@ class Platform:
 
 
 def resolve_org(value: str | None) -> Org:
-    """The org from --org, else PLATFORMCTL_ORG; validated for S3 bucket and resource names."""
+    """The org from --org, else PLATFORMCTL_ORG; validated for S3 bucket and resource names.
+
+    The org is normalised once, here: ASCII only (so no Unicode case folding can turn a
+    look-alike into a valid name), lowercased for every name and every rendered file.
+    """
     raw = value if value is not None else os.environ.get(ORG_ENV_VAR)
     if raw is None or raw == "":
         raise UsageError(f"No organisation given: pass --org ORG or set {ORG_ENV_VAR}.")
-    name = raw.lower()
+    name = raw.lower() if raw.isascii() else ""
     if not _ORG_RE.fullmatch(name):
         raise UsageError(
-            f"--org '{raw}' is invalid: it must be 3-32 characters of a-z, 0-9 and '-', "
+            f"--org {quote(raw)} is invalid: it must be 3-32 characters of ASCII a-z, 0-9 and '-', "
             "not starting or ending with '-' (it becomes part of S3 bucket and AWS resource names)."
+        )
+    if name.startswith(_RESERVED_ORG_PREFIXES):
+        raise UsageError(
+            f"--org {quote(raw)} is invalid: S3 bucket names may not start with "
+            f"{', '.join(repr(p) for p in _RESERVED_ORG_PREFIXES)}."
         )
     return Org(display=raw, name=name)
 
@@ -192,10 +171,31 @@ def load_platform(root: Path) -> Platform:
     """Read and validate <root>/platform.toml."""
     path = root / CONFIG_FILE
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise UsageError(f"{path} is not a regular file.")
+        if info.st_size > MAX_CONFIG_BYTES:
+            raise UsageError(
+                f"{path} is {info.st_size} bytes; a platform file is at most {MAX_CONFIG_BYTES}."
+            )
+        # A UTF-8 byte order mark is what some editors write; anything else must be UTF-8.
+        text = path.read_bytes().decode("utf-8-sig")
+        data = tomllib.loads(text)
     except FileNotFoundError as exc:
         raise UsageError(f"{path} does not exist.") from exc
+    except OSError as exc:
+        raise UsageError(f"Cannot read {path}: {exc.strerror}.") from exc
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{path} is not UTF-8 text (byte {exc.start} cannot be decoded); save it as UTF-8."
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path} is not valid TOML: {exc}.") from exc
+    except RecursionError as exc:
+        raise UsageError(
+            f"{path} nests arrays or tables too deeply to be a platform file."
+        ) from exc
+    except ValueError as exc:  # e.g. an integer too long to convert
         raise UsageError(f"{path} is not valid TOML: {exc}.") from exc
     return parse_platform(data)
 
@@ -204,12 +204,11 @@ def parse_platform(data: Mapping[str, Any]) -> Platform:
     """Validate a decoded platform document (the [[environments]] list)."""
     _only_keys("platform.toml", data, {"environments", "github_repository"})
     repository = data.get("github_repository")
-    if repository is not None and (
-        not isinstance(repository, str) or not _GITHUB_REPO_RE.fullmatch(repository)
-    ):
+    if repository is not None and not validate.github_repository(repository):
         raise UsageError(
-            f'platform.toml: github_repository {repository!r} must look like "owner/name" '
-            "exactly as GitHub spells it (no wildcards)."
+            f'platform.toml: github_repository {quote(repository)} must be "owner/name" as GitHub '
+            "allows them (owner: letters, digits and single hyphens; name: letters, digits, "
+            "'.', '_' and '-', not '.' or '..')."
         )
     raw_envs = data.get("environments")
     if not isinstance(raw_envs, list) or not raw_envs:
@@ -232,15 +231,22 @@ def _only_keys(where: str, table: Mapping[str, Any], allowed: set[str]) -> None:
     unknown = sorted(set(table) - allowed)
     if unknown:
         raise UsageError(
-            f"{where}: unknown key '{unknown[0]}'; allowed keys are {', '.join(sorted(allowed))}."
+            f"{where}: unknown key {quote(unknown[0])}; allowed keys are {', '.join(sorted(allowed))}."
         )
 
 
 def _typed(where: str, value: Any, kind: type, what: str) -> Any:
     # bool is an int in Python; a count written as `true` is a mistake worth naming.
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise UsageError(f"{where} must be {what}, got {value!r}.")
+        raise UsageError(f"{where} must be {what}, got {quote(value)}.")
     return value
+
+
+def _bounded(where: str, value: Any, low: int, high: int) -> int:
+    number: int = _typed(where, value, int, "a whole number")
+    if not low <= number <= high:
+        raise UsageError(f"{where} must be between {low} and {high}, got {quote(number)}.")
+    return number
 
 
 _CHART_REPOSITORY_RE = re.compile(
@@ -254,8 +260,8 @@ def _parse_environment(index: int, raw: Any) -> Environment:
     name = raw.get("name")
     if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
         raise UsageError(
-            f"environments[{index}].name {name!r} is invalid: use 1-20 characters of a-z, 0-9 and '-' "
-            "(no path separators, spaces or shell metacharacters)."
+            f"environments[{index}].name {quote(name)} is invalid: use 1-20 characters of a-z, 0-9 "
+            "and '-' (no path separators, spaces or shell metacharacters)."
         )
     where = f"environments.{name}"
     _only_keys(
@@ -274,21 +280,25 @@ def _parse_environment(index: int, raw: Any) -> Environment:
         },
     )
     region = raw.get("region")
-    if not isinstance(region, str) or not _REGION_RE.fullmatch(region):
+    if not validate.region(region):
+        guess = nearest(region, sorted(REGION_AZS)) if isinstance(region, str) else None
         raise UsageError(
-            f"{where}.region {region!r} is not an AWS region name such as 'us-east-1'."
+            f"{where}.region {quote(region)} is not an AWS region"
+            + (f"; did you mean '{guess}'?" if guess else " (such as 'us-east-1').")
         )
     azs = _typed(f"{where}.azs", raw.get("azs", 3), int, "a whole number")
-    max_azs = REGION_AZS.get(region, 3)
+    max_azs = REGION_AZS[region]
     if not 2 <= azs <= max_azs:
         raise UsageError(
-            f"{where}.azs is {azs}, but {region} has {max_azs} usable availability zones (and EKS needs at least 2)."
+            f"{where}.azs is {quote(azs)}, but {region} has {max_azs} usable availability zones "
+            "(and EKS needs at least 2)."
         )
     vpc_cidr = _parse_cidr(f"{where}.vpc_cidr", raw.get("vpc_cidr"))
-    version = raw.get("kubernetes_version", "1.35")
-    if not isinstance(version, str) or not _K8S_VERSION_RE.fullmatch(version):
+    version = raw.get("kubernetes_version", EKS_VERSIONS[-1])
+    if not isinstance(version, str) or version not in EKS_VERSIONS:
         raise UsageError(
-            f'{where}.kubernetes_version {version!r} must be a minor version string such as "1.35".'
+            f"{where}.kubernetes_version {quote(version)} is not a Kubernetes version EKS supports; "
+            f"use one of {', '.join(repr(v) for v in EKS_VERSIONS)} (a string)."
         )
     sandbox = _typed(f"{where}.sandbox", raw.get("sandbox", False), bool, "true or false")
     chart_repository = _parse_chart_repository(f"{where}.chart_repository", raw, sandbox)
@@ -315,9 +325,8 @@ def _parse_chart_repository(where: str, raw: Mapping[str, Any], sandbox: bool) -
             "chart repository (`platformctl sandbox up`)."
         )
     if not isinstance(value, str) or not _CHART_REPOSITORY_RE.fullmatch(value) or len(value) > 200:
-        shown = repr(value)[:80]
         raise UsageError(
-            f"{where} {shown} must be an https:// (or oci://) Helm repository URL without "
+            f"{where} {quote(value)} must be an https:// (or oci://) Helm repository URL without "
             "credentials, such as 'https://artifactory.example.com/helm-virtual'."
         )
     return value.rstrip("/")
@@ -329,14 +338,24 @@ def _parse_cidr(where: str, value: Any) -> str:
     try:
         net = ipaddress.ip_network(value, strict=True)
     except ValueError as exc:
-        raise UsageError(f"{where} '{value}' is not a valid network: {exc}.") from exc
-    if net.version != 4 or not net.is_private:
+        try:
+            loose = ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise UsageError(
+                f'{where} {quote(value)} is not a network in CIDR notation such as "10.0.0.0/16".'
+            ) from exc
         raise UsageError(
-            f"{where} '{value}' must be a private IPv4 range (10/8, 172.16/12 or 192.168/16)."
+            f"{where} {quote(value)} has host bits set; did you mean '{loose}'?"
+        ) from exc
+    if not isinstance(net, ipaddress.IPv4Network) or not any(net.subnet_of(r) for r in RFC1918):
+        raise UsageError(
+            f"{where} {quote(value)} must be a private IPv4 range inside 10.0.0.0/8, "
+            "172.16.0.0/12 or 192.168.0.0/16 (RFC 1918)."
         )
     if not 16 <= net.prefixlen <= 22:
         raise UsageError(
-            f"{where} '{value}' must have a prefix between /16 and /22 to hold one private and one public subnet per AZ."
+            f"{where} {quote(value)} must have a prefix between /16 and /22 to hold one private "
+            "and one public subnet per AZ."
         )
     return str(net)
 
@@ -384,16 +403,17 @@ def _parse_node_group(where: str, role: str, raw: Any) -> NodeGroup:
     types = raw.get("instance_types")
     if (
         not isinstance(types, list)
-        or not types
+        or not 1 <= len(types) <= MAX_INSTANCE_TYPES
         or not all(isinstance(t, str) and _INSTANCE_RE.fullmatch(t) for t in types)
     ):
         raise UsageError(
-            f'{where}.instance_types must be a non-empty list of EC2 instance types such as "t3.large".'
+            f"{where}.instance_types must be a list of 1-{MAX_INSTANCE_TYPES} EC2 instance types "
+            'such as "t3.large".'
         )
-    low = _typed(f"{where}.min_size", raw.get("min_size", 1), int, "a whole number")
-    want = _typed(f"{where}.desired_size", raw.get("desired_size", low), int, "a whole number")
-    high = _typed(f"{where}.max_size", raw.get("max_size", max(want, 1)), int, "a whole number")
-    if not (0 <= low <= want <= high) or high < 1:
+    low = _bounded(f"{where}.min_size", raw.get("min_size", 1), 0, MAX_NODES)
+    want = _bounded(f"{where}.desired_size", raw.get("desired_size", low), 0, MAX_NODES)
+    high = _bounded(f"{where}.max_size", raw.get("max_size", max(want, 1)), 1, MAX_NODES)
+    if not low <= want <= high:
         raise UsageError(
             f"{where}: sizes must satisfy 0 <= min_size <= desired_size <= max_size and max_size >= 1 "
             f"(got min {low}, desired {want}, max {high})."
@@ -403,30 +423,14 @@ def _parse_node_group(where: str, role: str, raw: Any) -> NodeGroup:
     # provider the modules admit knows (AL2023_x86_64_NVIDIA arrived after 5.46).
     default_ami = "BOTTLEROCKET_x86_64_NVIDIA" if role == "gpu" else "AL2023_x86_64_STANDARD"
     ami = raw.get("ami_type", default_ami)
-    if not isinstance(ami, str) or not ami.startswith(("AL2023_", "BOTTLEROCKET_")):
+    if ami not in AMI_TYPES:
         raise UsageError(
-            f"{where}.ami_type {ami!r} must be an AL2023 or Bottlerocket EKS AMI type."
+            f"{where}.ami_type {quote(ami)} is not an EKS AMI type modules/eks supports; "
+            f"use one of {', '.join(AMI_TYPES)}."
         )
-    disk = _typed(
-        f"{where}.disk_size_gb",
-        raw.get("disk_size_gb", 100 if role == "gpu" else 50),
-        int,
-        "a whole number",
+    disk = _bounded(
+        f"{where}.disk_size_gb", raw.get("disk_size_gb", 100 if role == "gpu" else 50), 20, 16384
     )
-    if not 20 <= disk <= 16384:
-        raise UsageError(f"{where}.disk_size_gb must be between 20 and 16384, got {disk}.")
-    labels = raw.get("labels", {})
-    if not isinstance(labels, Mapping) or not all(
-        isinstance(k, str)
-        and _LABEL_KEY_RE.fullmatch(k)
-        and isinstance(v, str)
-        and _LABEL_VALUE_RE.fullmatch(v)
-        for k, v in labels.items()
-    ):
-        raise UsageError(
-            f"{where}.labels must map Kubernetes label keys to label values "
-            "(up to 63 characters of A-Z, a-z, 0-9, '-', '_' and '.', starting and ending alphanumeric)."
-        )
     return NodeGroup(
         role=role,
         instance_types=tuple(types),
@@ -435,11 +439,43 @@ def _parse_node_group(where: str, role: str, raw: Any) -> NodeGroup:
         max_size=high,
         ami_type=ami,
         disk_size_gb=disk,
-        labels=tuple(sorted(labels.items())),
-        taints=tuple(
-            _parse_taint(f"{where}.taints[{i}]", t) for i, t in enumerate(raw.get("taints", []))
-        ),
+        labels=_parse_labels(f"{where}.labels", raw.get("labels", {})),
+        taints=_parse_taints(f"{where}.taints", raw.get("taints", [])),
     )
+
+
+def _parse_labels(where: str, raw: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(raw, Mapping) or len(raw) > MAX_LABELS:
+        raise UsageError(f"{where} must be a table of at most {MAX_LABELS} Kubernetes labels.")
+    for key, value in raw.items():
+        if not validate.qualified_name(key):
+            raise UsageError(
+                f"{where}: key {quote(key)} is not a Kubernetes label key (an optional DNS "
+                "subdomain prefix and '/', then 1-63 characters of A-Z, a-z, 0-9, '-', '_' and '.', "
+                "starting and ending alphanumeric)."
+            )
+        if not validate.label_value(value):
+            raise UsageError(
+                f"{where}.{key}: {quote(value)} is not a Kubernetes label value (a string of up to "
+                "63 characters of A-Z, a-z, 0-9, '-', '_' and '.', starting and ending alphanumeric)."
+            )
+    return tuple(sorted(raw.items()))
+
+
+def _parse_taints(where: str, raw: Any) -> tuple[Taint, ...]:
+    if not isinstance(raw, list) or len(raw) > MAX_TAINTS:
+        raise UsageError(
+            f"{where} must be a list of at most {MAX_TAINTS} tables with key, value and effect."
+        )
+    taints = tuple(_parse_taint(f"{where}[{i}]", t) for i, t in enumerate(raw))
+    pairs = [(t.key, t.effect) for t in taints]
+    for i, pair in enumerate(pairs):
+        if pair in pairs[:i]:
+            raise UsageError(
+                f"{where}[{i}] repeats key {quote(pair[0])} with effect {pair[1]}; "
+                "Kubernetes allows one taint per key and effect."
+            )
+    return taints
 
 
 def _parse_taint(where: str, raw: Any) -> Taint:
@@ -447,14 +483,21 @@ def _parse_taint(where: str, raw: Any) -> Taint:
         raise UsageError(f"{where} must be a table with key, value and effect.")
     _only_keys(where, raw, {"key", "value", "effect"})
     key, value, effect = raw.get("key"), raw.get("value", ""), raw.get("effect", "NO_SCHEDULE")
-    if not isinstance(key, str) or not _LABEL_KEY_RE.fullmatch(key):
-        raise UsageError(f"{where}.key {key!r} is not a valid Kubernetes taint key.")
-    if not isinstance(value, str) or not _LABEL_VALUE_RE.fullmatch(value):
+    if not validate.qualified_name(key):
         raise UsageError(
-            f"{where}.value {value!r} is not a valid Kubernetes taint value (up to 63 characters of A-Z, a-z, 0-9, '-', '_' and '.')."
+            f"{where}.key {quote(key)} is not a Kubernetes taint key (an optional DNS subdomain "
+            "prefix and '/', then 1-63 characters of A-Z, a-z, 0-9, '-', '_' and '.', starting "
+            "and ending alphanumeric)."
+        )
+    if not validate.label_value(value):
+        raise UsageError(
+            f"{where}.value {quote(value)} is not a valid Kubernetes taint value (up to 63 "
+            "characters of A-Z, a-z, 0-9, '-', '_' and '.')."
         )
     if effect not in TAINT_EFFECTS:
-        raise UsageError(f"{where}.effect {effect!r} must be one of {', '.join(TAINT_EFFECTS)}.")
+        raise UsageError(
+            f"{where}.effect {quote(effect)} must be one of {', '.join(TAINT_EFFECTS)}."
+        )
     return Taint(key, value, effect)
 
 

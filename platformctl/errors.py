@@ -2,6 +2,26 @@
 
 from __future__ import annotations
 
+# How much of a bad value a message may quote: enough to recognise it, never a flood.
+QUOTE_LIMIT = 60
+
+
+def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """`value` as a message quotes it: repr-style (control characters escaped), shortened.
+
+    A 200 KB region must not become 200 KB of stderr: at most `limit` characters of the
+    value are shown, followed by how long it really was.
+    """
+    if isinstance(value, str):
+        if len(value) <= limit:
+            return repr(value)
+        return f"{value[:limit]!r}… ({len(value)} characters)"
+    try:
+        text = repr(value)
+    except ValueError:  # an int too large to print (sys.set_int_max_str_digits)
+        return "a number too large to show"
+    return text if len(text) <= limit else text[:limit] + "…"
+
 
 class PlatformctlError(Exception):
     """Base of every error platformctl reports to a user (never with a traceback)."""
@@ -55,6 +75,10 @@ class ToolNotFoundError(OperationError):
 
 
 class Interrupted(PlatformctlError):
-    """The user pressed Ctrl-C; child processes were stopped cleanly."""
+    """Ctrl-C, SIGTERM or SIGHUP; child processes were stopped cleanly.
+
+    The exit code is 128 + the number of the signal that arrived first (130 for
+    Ctrl-C, 143 for SIGTERM, 129 for SIGHUP); the CLI asks platformctl.signals for it.
+    """
 
     exit_code = 130

@@ -103,13 +103,22 @@ def read_graph(stack_dir: Path, *, cache_file: Path | None = None) -> Graph:
     units: dict[str, Unit] = {}
     for path in files:
         unit_path = path.parent
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"Cannot read {path}: {exc.strerror}.") from exc
         digest = hashlib.sha256(data).hexdigest()
         rels = known.get(digest)
         if rels is None:
             from platformctl.render import parse_hcl
 
-            rels = dependency_paths(parse_hcl(data.decode("utf-8"), path))
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise UsageError(
+                    f"{path} is not UTF-8 text (byte {exc.start}); terragrunt reads UTF-8."
+                ) from exc
+            rels = dependency_paths(parse_hcl(text, path))
         fresh[digest] = rels
         deps: list[str] = []
         for rel in rels:

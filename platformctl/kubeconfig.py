@@ -2,30 +2,41 @@
 
 The file is the --kubeconfig path, else the first path of $KUBECONFIG, else
 ~/.kube/config. Every other cluster, user and context is kept; ours (cluster and user
-named by the cluster ARN, context by the alias) are replaced in place. The file is
-written atomically with mode 0600, and not at all when nothing changed or anything failed.
+named by the cluster ARN, context by the alias) are replaced in place, and a context of
+the alias's name that points at another cluster is only replaced with --overwrite.
+
+As kubectl does, a symlinked kubeconfig is written through to its target, and the file
+is locked for the write with `<file>.lock` (client-go's protocol, so kubectl and
+platformctl never interleave). Anything but a regular file is refused. The file is
+written atomically with mode 0600, keeping its owner, and not at all when nothing
+changed or anything failed.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import sys
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from platformctl import aws
+from platformctl import aws, validate
+from platformctl.awsdata import REGION_AZS, nearest
 from platformctl.config import Environment, Org
-from platformctl.errors import UsageError
+from platformctl.errors import OperationError, UsageError, quote
 from platformctl.fsutil import write_atomic
+from platformctl.naming import resource_names
 from platformctl.paths import state_dir
-from platformctl.render import resource_names
 from platformctl.report import Reporter
 from platformctl.sandbox import aws_target
 
 EXEC_STYLES = ("platformctl", "aws")
 CONTROLPLANE_KUBECONFIG = Path("controlplane") / "kubeconfig"
+MAX_KUBECONFIG_BYTES = 16 * 1024 * 1024
+LOCK_WAIT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -66,19 +77,45 @@ def _yaml() -> Any:
     return yaml
 
 
+def real_path(path: Path) -> Path:
+    """Where a write of `path` lands: symlinks followed to their target (even a dangling one)."""
+    return Path(os.path.realpath(path))
+
+
+def _regular_or_absent(path: Path) -> os.stat_result | None:
+    """stat() of `path` (through symlinks); UsageError unless it is a regular file or absent."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise UsageError(f"Cannot read kubeconfig {path}: {exc.strerror}.") from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise UsageError(
+            f"Kubeconfig {path} is not a regular file; platformctl reads and writes only "
+            "regular files (pass --kubeconfig FILE)."
+        )
+    return info
+
+
 def load_kubeconfig(path: Path) -> dict[str, Any]:
     """The document at `path` (an empty Config when the file is absent or empty)."""
     yaml = _yaml()
 
+    info = _regular_or_absent(path)
+    if info is not None and info.st_size > MAX_KUBECONFIG_BYTES:
+        raise UsageError(f"Kubeconfig {path} is {info.st_size} bytes, too large to be one.")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8") if info is not None else ""
     except FileNotFoundError:
         text = ""
     except OSError as exc:
         raise UsageError(f"Cannot read kubeconfig {path}: {exc.strerror}.") from exc
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"Kubeconfig {path} is not UTF-8 text; fix or move it first.") from exc
     try:
         doc = yaml.safe_load(text) if text.strip() else None
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, RecursionError) as exc:
         raise UsageError(f"Kubeconfig {path} is not valid YAML; fix or move it first.") from exc
     if doc is None:
         doc = {}
@@ -94,6 +131,54 @@ def load_kubeconfig(path: Path) -> dict[str, Any]:
     doc.setdefault("preferences", {})
     doc.setdefault("current-context", "")
     return doc
+
+
+def write_kubeconfig(path: Path, text: str) -> Path:
+    """Write `text` to the kubeconfig at `path`, through symlinks, under client-go's lock.
+
+    Returns the file actually written. Refuses anything but a regular file (a device
+    would be replaced by a regular file, a FIFO would block).
+    """
+    target = real_path(path)
+    _regular_or_absent(target)
+    lock = target.with_name(target.name + ".lock")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = _acquire(lock)
+    except OSError as exc:
+        raise OperationError(f"Cannot write kubeconfig {target}: {exc.strerror}.") from exc
+    try:
+        write_atomic(target, text, mode=0o600, keep_owner=True)
+    except OSError as exc:
+        raise OperationError(f"Cannot write kubeconfig {target}: {exc.strerror}.") from exc
+    finally:
+        os.close(fd)
+        lock.unlink(missing_ok=True)
+    return target
+
+
+def _acquire(lock: Path) -> int:
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        try:
+            return os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            if time.monotonic() > deadline:
+                raise OperationError(
+                    f"Kubeconfig {lock.with_suffix('')} is locked by another program ({lock} "
+                    "exists); retry, or remove the lock file if no kubectl is running."
+                ) from None
+            time.sleep(0.1)
+
+
+def check_region(flag: str, region: str | None) -> None:
+    """UsageError unless `region` (when given) is an AWS region."""
+    if region is not None and not validate.region(region):
+        guess = nearest(region, sorted(REGION_AZS))
+        raise UsageError(
+            f"{flag} {quote(region)} is not an AWS region"
+            + (f"; did you mean '{guess}'?" if guess else " (such as 'us-east-1').")
+        )
 
 
 def dump_kubeconfig(doc: Mapping[str, Any]) -> str:
@@ -199,14 +284,22 @@ def add_cluster(
     alias: str | None = None,
     set_current: bool = True,
     exec_style: str = "platformctl",
+    overwrite: bool = False,
 ) -> AddClusterResult:
     """Describe <org>-<env>-eks and merge it into the kubeconfig (nothing written on error).
 
     The kubeconfig is `kubeconfig`, else the first path of $KUBECONFIG, else
-    ~/.kube/config; the context is `alias`, default <org>-<env>-<region>.
+    ~/.kube/config; the context is `alias`, default <org>-<env>-<region>. A context of
+    that name for another cluster is refused unless `overwrite`.
     """
     if exec_style not in EXEC_STYLES:
-        raise UsageError(f"--exec {exec_style!r} must be one of {', '.join(EXEC_STYLES)}.")
+        raise UsageError(f"--exec {quote(exec_style)} must be one of {', '.join(EXEC_STYLES)}.")
+    check_region("--region", region)
+    if alias is not None and not validate.context_name(alias):
+        raise UsageError(
+            f"--alias {quote(alias)} is not a usable context name: use 1-253 characters of "
+            "A-Z, a-z, 0-9 and . _ @ : / + = -, starting with a letter or digit."
+        )
     region = region or env.region
     name = resource_names(org, env)["cluster"]
     alias = alias or f"{org.name}-{env.name}-{region}"
@@ -241,6 +334,8 @@ def add_cluster(
         )
         user_entry = exec_user(name, region, exec_style, sandbox_env)
         source = "eks"
+    if not overwrite:
+        _refuse_foreign_context(path, doc, alias, cluster_name)
     before = dump_kubeconfig(doc) if path.is_file() else None
     merge_entry(
         doc,
@@ -252,11 +347,11 @@ def add_cluster(
         set_current=set_current,
     )
     text = dump_kubeconfig(doc)
-    original = path.read_text(encoding="utf-8") if path.is_file() else None
+    original = path.read_bytes().decode("utf-8") if path.is_file() else None
     changed = text not in (original, before)
     if changed:
-        write_atomic(path, text, mode=0o600)
-        reporter.info(f"wrote {path} (context {alias})")
+        written = write_kubeconfig(path, text)
+        reporter.info(f"wrote {written} (context {alias})")
     else:
         reporter.info(f"{path} already has context {alias}; unchanged")
     return AddClusterResult(
@@ -270,8 +365,30 @@ def add_cluster(
     )
 
 
+def _refuse_foreign_context(
+    path: Path, doc: Mapping[str, Any], alias: str, cluster_name: str
+) -> None:
+    """A context named `alias` that is not ours for this cluster is someone else's."""
+    for entry in doc["contexts"]:
+        if not isinstance(entry, Mapping) or entry.get("name") != alias:
+            continue
+        context = entry.get("context")
+        points = context if isinstance(context, Mapping) else {}
+        if points.get("cluster") == cluster_name and points.get("user") == cluster_name:
+            return
+        raise UsageError(
+            f"Kubeconfig {path} already has a context {quote(alias)} for another cluster "
+            f"({quote(points.get('cluster'))}); choose another --alias, or pass --overwrite "
+            "to replace it."
+        )
+
+
 def token(cluster: str, region: str | None = None) -> aws.EksToken:
     """The EKS bearer token for `cluster` (credentials from the usual AWS chain)."""
-    if not cluster.strip():
-        raise UsageError("--cluster must name an EKS cluster.")
+    if not validate.eks_cluster_name(cluster):
+        raise UsageError(
+            f"--cluster {quote(cluster)} is not an EKS cluster name (1-100 letters, digits, "
+            "'-' and '_', starting with a letter or digit)."
+        )
+    check_region("--region", region)
     return aws.eks_token(aws.AwsTarget(region=region), cluster)

@@ -176,17 +176,23 @@ def ensure_rendered(
     reporter: Reporter,
     *,
     dry_run: bool,
+    checks: Callable[[], None] | None = None,
 ) -> Path:
     """Render live/<org> when it differs from what the templates and platform.toml give.
 
-    Returns the root whose live/ holds the fresh tree: `root`, or for a dry run with a
-    stale tree a temporary copy (removed at exit), so the steps shown are the real ones.
+    `checks` (the sandbox, tools, credentials and state backend) run after the tree is
+    rendered in memory and before anything is written: a run that cannot start leaves
+    live/ as it was. Returns the root whose live/ holds the fresh tree: `root`, or for a
+    dry run with a stale tree a temporary copy (removed at exit), so the steps shown are
+    the real ones.
     """
     from platformctl import render
 
     render.ensure_templates(root)
     tree = render.render_tree(root, platform, org, env_name)
     stale = render.check_tree(root, tree, all_envs=env_name is None)
+    if checks is not None:
+        checks()
     where = f"live/{org.name}" + (f"/{env_name}" if env_name else "")
     if stale.fresh:
         reporter.info(f"{where} is freshly rendered ({len(tree.files)} files).")
@@ -204,9 +210,10 @@ def ensure_rendered(
         render.write_tree(preview, tree, all_envs=env_name is None)
         return preview
     result = render.write_tree(root, tree, all_envs=env_name is None)
+    kept = f", {len(result.kept)} hand-written left alone" if result.kept else ""
     reporter.warn(
         f"{where} was stale; rendered it again ({len(result.written)} written, "
-        f"{len(result.removed)} removed)."
+        f"{len(result.removed)} removed{kept})."
     )
     return root
 
@@ -311,6 +318,15 @@ class _Early:
 
     def wait_preflight(self) -> None:
         self.preflight.result()
+
+    def check(self, root: Path, envs: Sequence[Environment], opts: Options) -> None:
+        """Everything a run needs before it writes anything: the sandbox (for a sandbox
+        environment), the tools, and (unless a dry run) credentials and state backend."""
+        for env in envs:
+            environment_for(root, env, opts)
+        self.wait_tools()
+        if not opts.dry_run:
+            self.wait_preflight()
 
 
 def post_install_step(stage: str) -> PostInstallHook | None:
@@ -709,7 +725,15 @@ def plan_all(
     progress = progress or NoProgress()
     env_names = [e.name for e in platform.select(env_name)]
     early = _Early(root, org, platform.select(env_name), reporter, opts)
-    graph_root = ensure_rendered(root, platform, org, env_name, reporter, dry_run=opts.dry_run)
+    graph_root = ensure_rendered(
+        root,
+        platform,
+        org,
+        env_name,
+        reporter,
+        dry_run=opts.dry_run,
+        checks=lambda: early.check(root, platform.select(env_name), opts),
+    )
     tools = early.wait_tools()
     run = None if opts.dry_run else new_run(root, "plan")
     envs = _open_envs(
@@ -804,7 +828,15 @@ def _open_single_env(
     """Shared start of deploy and destroy: one environment, rendered, tools found, a run dir."""
     name = _single_env(platform, env_name, command)
     early = _Early(root, org, (platform.get(name),), reporter, opts)
-    graph_root = ensure_rendered(root, platform, org, name, reporter, dry_run=opts.dry_run)
+    graph_root = ensure_rendered(
+        root,
+        platform,
+        org,
+        name,
+        reporter,
+        dry_run=opts.dry_run,
+        checks=lambda: early.check(root, (platform.get(name),), opts),
+    )
     tools = early.wait_tools()
     run = None if opts.dry_run else new_run(root, command)
     (ctx,) = _open_envs(

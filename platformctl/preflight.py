@@ -17,7 +17,7 @@ from platformctl.bootstrap import BootstrapResult, bootstrap, bucket_compliant
 from platformctl.config import Environment, Org, load_platform, resolve_org
 from platformctl.doctor import Check
 from platformctl.errors import OperationError, PlatformctlError, UsageError
-from platformctl.render import state_bucket
+from platformctl.naming import state_bucket
 from platformctl.report import Reporter
 from platformctl.sandbox import aws_target
 

@@ -7,6 +7,7 @@ and a failing one take the same path: a ProcessError with command, code and outp
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -117,7 +118,10 @@ class Streamed:
             self._tail.append(line.rstrip("\n"))
             del self._tail[:-200]
             if on_line is not None:
-                on_line(line.rstrip("\n"))
+                # A failing callback (a terminal gone after SIGHUP) must not stop the
+                # draining of the pipe, or the child blocks on a full pipe and never ends.
+                with contextlib.suppress(Exception):
+                    on_line(line.rstrip("\n"))
 
     @property
     def tail(self) -> str:
@@ -145,12 +149,16 @@ def stream(
     log_path: Path | None = None,
     on_line: Callable[[str], None] | None = None,
 ) -> int:
-    """Run a long command to completion, streaming output; Ctrl-C is forwarded cleanly.
+    """Run a long command to completion, streaming output; stop signals are forwarded cleanly.
 
-    The first Ctrl-C sends SIGINT to the child and waits for it to finish (terragrunt and
-    OpenTofu release their state locks on SIGINT); a second one sends SIGTERM. Either way
-    the call then raises Interrupted.
+    The first Ctrl-C, SIGTERM or SIGHUP (platformctl.signals makes each a
+    KeyboardInterrupt) sends SIGINT to the child's process group and waits for it to
+    finish: SIGINT is what terragrunt and OpenTofu both treat as "stop after the current
+    operation and release the state lock". A second one sends SIGTERM. Either way the
+    call then raises Interrupted.
     """
+    from platformctl import signals
+
     log = log_path.open("a", encoding="utf-8") if log_path else None
     try:
         child = Streamed(cmd, cwd=cwd, env=env, log=log, on_line=on_line)
@@ -167,7 +175,7 @@ def stream(
                     child.terminate()
         if interrupts:
             raise Interrupted(
-                f"Interrupted: {child.cmd[0]} was stopped "
+                f"Interrupted ({signals.describe()}): {child.cmd[0]} was stopped "
                 + ("cleanly." if interrupts == 1 else "with SIGTERM.")
             )
         return code

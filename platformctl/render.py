@@ -1,32 +1,31 @@
 """Render the Terragrunt live tree from templates/ and platform.toml.
 
 The tree is a pure function of (platform.toml, org, templates): files are rendered in
-memory, parse-checked with python-hcl2, then written. A rendering or parse error writes
-nothing; writing replaces each file atomically and removes rendered files that no longer
-belong, leaving terragrunt caches and lock files alone.
+memory, parse-checked with python-hcl2, then written all at once (platformctl.livetree).
+A rendering or parse error writes nothing; a write replaces and removes only the files
+platformctl rendered, leaving hand-written files, terragrunt caches and lock files alone.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from platformctl import livetree
 from platformctl.config import FEATURES, Environment, Org, Platform
 from platformctl.errors import OperationError, UsageError
-from platformctl.fsutil import write_atomic
+from platformctl.naming import resource_names
 
 LIVE_DIR = "live"
 TEMPLATES_DIR = "templates"
 UNITS = ("vpc", "eks", "mesh", "kubeflow")
 ACCOUNT_DIR = "_account"
-RENDERED_SUFFIX = ".hcl"
 DEFAULT_SANDBOX_ENDPOINT = "http://127.0.0.1:5000"
 
 
@@ -48,6 +47,7 @@ class RenderResult:
     written: tuple[Path, ...]
     unchanged: tuple[Path, ...]
     removed: tuple[Path, ...]
+    kept: tuple[Path, ...] = ()  # hand-written files left alone
 
 
 @dataclass(frozen=True)
@@ -58,30 +58,6 @@ class Staleness:
     @property
     def fresh(self) -> bool:
         return not self.stale_files
-
-
-def resource_names(org: Org, env: Environment) -> dict[str, str]:
-    """The AWS names of an environment's main resources (one source for every template)."""
-    prefix = f"{org.name}-{env.name}"
-    return {
-        "vpc": f"{prefix}-vpc",
-        "cluster": f"{prefix}-eks",
-        "data_bucket": f"{prefix}-training-data-{env.region}",
-        "state_bucket": state_bucket(org, env),
-        # The permissions boundary that modules/account creates (under its default
-        # role_path) and that roles made by the deploy role must carry. The sandbox has no
-        # account bootstrap, so its roles carry none.
-        "permissions_boundary": ""
-        if env.sandbox
-        else f"platformctl/github/{org.name}-platform-boundary",
-        # The GitOps roles of modules/account (deploy: cluster admin; plan: view).
-        "deploy_role": f"platformctl/github/{org.name}-github-deploy",
-        "plan_role": f"platformctl/github/{org.name}-github-plan",
-    }
-
-
-def state_bucket(org: Org, env: Environment) -> str:
-    return f"terraform-state-{org.name}-{env.region}"
 
 
 def unit_dir(org: Org, env: Environment, unit: str) -> Path:
@@ -170,12 +146,25 @@ def render_tree(
 
     envs = platform.select(env_name)
     jenv = _jinja(root / TEMPLATES_DIR)
+    # The org is normalised once (config.resolve_org): templates see its name only, so
+    # --org EXAMPLEORG and --org ExampleOrg render the same bytes.
+    org = replace(org, display=org.name)
     files: dict[Path, str] = {}
     base = Path(org.name)
     modules_rel = "/".join([".."] * 5)
 
     def render(name: str, **ctx: Any) -> str:
-        template = jenv.get_template(name)
+        where = f"{TEMPLATES_DIR}/{name}"
+        try:
+            template = jenv.get_template(name)
+        except jinja2.TemplateNotFound as exc:
+            raise UsageError(f"{root / where} is missing; platformctl renders from it.") from exc
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"{root / where} is not UTF-8 text.") from exc
+        except OSError as exc:
+            raise UsageError(f"Cannot read {root / where}: {exc.strerror}.") from exc
+        except jinja2.TemplateError as exc:
+            raise OperationError(f"Template error in {where}: {exc}") from exc
         try:
             text: str = template.render(ctx)
             # Parse-check each distinct shape once: the parse is the slow part of rendering.
@@ -252,78 +241,32 @@ def parse_hcl(text: str, where: Path | str) -> dict[str, Any]:
     return parsed
 
 
-def _owned_files(live: Path, tree: RenderedTree, *, all_envs: bool) -> set[Path]:
-    """Rendered files on disk that this render is responsible for (relative to live/).
-
-    With all_envs the whole org subtree is ours; otherwise only root.hcl and the selected
-    environments. Dot-directories (terragrunt caches, .terraform) and dot-files (lock
-    files) are never ours.
-    """
-    base = live / tree.org.name
-    if not base.is_dir():
-        return set()
-    owned: set[Path] = set()
-    for path in base.rglob(f"*{RENDERED_SUFFIX}"):
-        rel = path.relative_to(live)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        if all_envs or len(rel.parts) == 2 or rel.parts[1] in tree.envs:
-            owned.add(rel)
-    return owned
-
-
 def write_tree(root: Path, tree: RenderedTree, *, all_envs: bool) -> RenderResult:
-    """Write a rendered tree under live/, atomically per file, and remove stale rendered files."""
+    """Write a rendered tree under live/: all files or none, only over platformctl's own.
+
+    Every file that will change is parse-checked first; a hand-written file where a
+    rendered one must go is a UsageError; a failed write restores live/ and is an
+    OperationError (platformctl.livetree).
+    """
     live = root / LIVE_DIR
-    on_disk = _owned_files(live, tree, all_envs=all_envs)
-    written: list[Path] = []
-    unchanged: list[Path] = []
-    for rel, text in sorted(tree.files.items()):
-        target = live / rel
-        if target.is_file() and target.read_text(encoding="utf-8") == text:
-            unchanged.append(rel)
-        else:
-            written.append(rel)
-    # Every file that will change must parse before the first one is written.
-    verify_tree(tree, written)
-    for rel in written:
-        write_atomic(live / rel, tree.files[rel])
-    removed = sorted(on_disk - set(tree.files))
-    for rel in removed:
-        (live / rel).unlink()
-        _prune_empty(live / rel.parent, stop=live)
-    return RenderResult(tree, tuple(written), tuple(unchanged), tuple(removed))
-
-
-def _prune_empty(directory: Path, *, stop: Path) -> None:
-    while directory != stop and directory.is_dir() and not any(directory.iterdir()):
-        directory.rmdir()
-        directory = directory.parent
+    the_plan = livetree.plan(live, tree.org.name, tree.envs, tree.files, all_envs=all_envs)
+    verify_tree(tree, the_plan.writes)
+    livetree.apply(live, the_plan)
+    return RenderResult(
+        tree,
+        tuple(the_plan.writes),
+        the_plan.unchanged,
+        the_plan.removes,
+        the_plan.kept,
+    )
 
 
 def check_tree(root: Path, tree: RenderedTree, *, all_envs: bool) -> Staleness:
     """Compare a rendered tree with live/ on disk; a unified diff of every difference."""
     live = root / LIVE_DIR
-    on_disk = _owned_files(live, tree, all_envs=all_envs)
-    chunks: list[str] = []
-    stale: list[Path] = []
-    for rel in sorted(set(tree.files) | on_disk):
-        want = tree.files.get(rel)
-        path = live / rel
-        have = path.read_text(encoding="utf-8") if path.is_file() else None
-        if want == have:
-            continue
-        stale.append(rel)
-        name = f"{LIVE_DIR}/{rel}"
-        chunks.extend(
-            difflib.unified_diff(
-                (have or "").splitlines(keepends=True),
-                (want or "").splitlines(keepends=True),
-                fromfile=f"a/{name}" if have is not None else "/dev/null",
-                tofile=f"b/{name}" if want is not None else "/dev/null",
-            )
-        )
-    return Staleness(diff="".join(chunks), stale_files=tuple(stale))
+    the_plan = livetree.plan(live, tree.org.name, tree.envs, tree.files, all_envs=all_envs)
+    diff, stale = livetree.diff(live, the_plan, tree.files)
+    return Staleness(diff=diff, stale_files=stale)
 
 
 def ensure_templates(root: Path) -> None:

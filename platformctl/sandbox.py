@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from platformctl import proc
+from platformctl import proc, sandbox_guard, signals
 from platformctl.aws import AwsTarget
 from platformctl.config import Environment, load_platform
 from platformctl.errors import OperationError, UsageError
@@ -239,35 +239,41 @@ class Moto:
             )
         endpoint = f"http://127.0.0.1:{port}"
         log_path = state_dir(root) / "logs" / "moto.log"
+        log_start = log_path.stat().st_size if log_path.exists() else 0
         reporter.step(f"sandbox: starting moto on {endpoint}")
-        pid = proc.spawn(
-            [sys.executable, "-m", "platformctl.emulator", "-H", "127.0.0.1", "-p", str(port)],
-            env={"MOTO_IAM_LOAD_MANAGED_POLICIES": "true", "AWS_EC2_METADATA_DISABLED": "true"},
-            log_path=log_path,
-        )
-        started_at = _now()
-        write_record(
-            root,
-            self.name,
-            {
-                "pid": pid,
-                "port": port,
-                "endpoint": endpoint,
-                "started_at": started_at,
-                "log": str(log_path),
-            },
-        )
-        deadline = time.monotonic() + options.wait_seconds
-        while not _answers(endpoint + self.health_path, timeout=1.0):
-            if not proc.pid_alive(pid) or time.monotonic() > deadline:
+        with signals.deferred():  # a process that runs is a process that is recorded
+            pid = proc.spawn(
+                [sys.executable, "-m", "platformctl.emulator", "-H", "127.0.0.1", "-p", str(port)],
+                env={"MOTO_IAM_LOAD_MANAGED_POLICIES": "true", "AWS_EC2_METADATA_DISABLED": "true"},
+                log_path=log_path,
+            )
+            started_at = _now()
+            write_record(
+                root,
+                self.name,
+                {
+                    "pid": pid,
+                    "port": port,
+                    "endpoint": endpoint,
+                    "started_at": started_at,
+                    "log": str(log_path),
+                },
+            )
+        try:
+            deadline = time.monotonic() + options.wait_seconds
+            while not _answers(endpoint + self.health_path, timeout=1.0):
+                if not proc.pid_alive(pid) or time.monotonic() > deadline:
+                    tail = _tail(log_path, start=log_start)
+                    raise OperationError(
+                        f"moto did not start on {endpoint} (see {log_path})"
+                        + (f": {tail}" if tail else ".")
+                    )
+                time.sleep(0.1)
+        except BaseException:
+            with signals.deferred():
                 proc.stop(pid)
                 write_record(root, self.name, None)
-                tail = _tail(log_path)
-                raise OperationError(
-                    f"moto did not start on {endpoint} (see {log_path})"
-                    + (f": {tail}" if tail else ".")
-                )
-            time.sleep(0.1)
+            raise
         return ComponentStatus(
             self.name,
             True,
@@ -312,11 +318,15 @@ class Moto:
         (state_dir(root) / "logs" / "moto.log").unlink(missing_ok=True)
 
 
-def _tail(path: Path, lines: int = 5) -> str:
+def _tail(path: Path, lines: int = 5, *, start: int = 0) -> str:
+    """The last lines of a log, from byte `start` on (this run's part of an appended log)."""
     try:
-        return " | ".join(path.read_text(errors="replace").strip().splitlines()[-lines:])
+        with path.open("rb") as handle:
+            handle.seek(start)
+            text = handle.read().decode(errors="replace")
     except OSError:
         return ""
+    return " | ".join(text.strip().splitlines()[-lines:])
 
 
 # --- the sandbox as a whole -----------------------------------------------------------
@@ -332,13 +342,19 @@ def components() -> tuple[Component, ...]:
 @dataclass(frozen=True)
 class SandboxStatus:
     components: tuple[ComponentStatus, ...]
+    # Why the sandbox is only partly up (platformctl.sandbox_guard.problems).
+    problems: tuple[str, ...] = ()
 
     @property
     def running(self) -> bool:
-        return all(c.running for c in self.components if c.required)
+        return not self.problems and all(c.running for c in self.components if c.required)
 
     def to_json(self) -> dict[str, Any]:
-        return {"running": self.running, "components": [c.to_json() for c in self.components]}
+        return {
+            "running": self.running,
+            "problems": list(self.problems),
+            "components": [c.to_json() for c in self.components],
+        }
 
 
 def up(root: Path, reporter: Reporter, options: SandboxOptions | None = None) -> SandboxStatus:
@@ -353,7 +369,9 @@ def up(root: Path, reporter: Reporter, options: SandboxOptions | None = None) ->
             f"--only {unknown[0]!r} is not a sandbox component; known: {', '.join(names)}."
         )
     chosen = [c for c in components() if not opts.only or c.name in opts.only]
-    return SandboxStatus(tuple(c.start(root, opts, reporter) for c in chosen))
+    # One `up` at a time, all or nothing (platformctl.sandbox_guard).
+    with sandbox_guard.exclusive(root, reporter, wait=opts.wait_seconds * 3):
+        return SandboxStatus(sandbox_guard.start_all(root, chosen, opts, reporter))
 
 
 def down(root: Path, reporter: Reporter, *, purge: bool = False) -> SandboxStatus:
@@ -362,15 +380,18 @@ def down(root: Path, reporter: Reporter, *, purge: bool = False) -> SandboxStatu
     With purge, also remove each component's data under .platformctl/.
     """
     stopped = []
-    for component in reversed(components()):
-        stopped.append(component.stop(root, reporter))
-        if purge:
-            component.purge(root, reporter)
+    with sandbox_guard.exclusive(root, reporter, wait=60.0):
+        for component in reversed(components()):
+            stopped.append(component.stop(root, reporter))
+            if purge:
+                component.purge(root, reporter)
+        sandbox_guard.clear(root)
     return SandboxStatus(tuple(reversed(stopped)))
 
 
 def status(root: Path) -> SandboxStatus:
-    return SandboxStatus(tuple(c.status(root) for c in components()))
+    statuses = tuple(c.status(root) for c in components())
+    return SandboxStatus(statuses, sandbox_guard.problems(root, statuses))
 
 
 def _sandbox_region(root: Path) -> str:

@@ -8,14 +8,17 @@ GPU node group's taint and select its nodes by label (both read from platform.to
 
 from __future__ import annotations
 
+import math
 import re
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from platformctl import validate
 from platformctl.config import Environment
-from platformctl.errors import OperationError, UsageError
+from platformctl.errors import OperationError, UsageError, quote
 from platformctl.report import Reporter
 
 DEFAULT_IMAGE = "docker.io/pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime"
@@ -25,6 +28,12 @@ DEFAULT_NAMESPACE = "default"
 CONTAINER = "pytorch"  # the container name the Training Operator looks for
 GPU_RESOURCE = "nvidia.com/gpu"
 _NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$")
+MAX_WORKERS = 256
+MAX_GPUS_PER_POD = 16  # the most any EC2 GPU instance has
+MAX_EPOCHS = 1_000_000
+MAX_TIMEOUT_S = 7 * 24 * 3600
+# A ConfigMap's data (keys and values together) holds at most 1 MiB.
+CONFIGMAP_LIMIT = 1024 * 1024
 _EFFECTS = {"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute",
             "PREFER_NO_SCHEDULE": "PreferNoSchedule"}  # fmt: skip
 
@@ -59,17 +68,44 @@ class JobSpec:
     def validate(self) -> None:
         if not _NAME_RE.fullmatch(self.name):
             raise UsageError(
-                f"--name '{self.name}' is invalid: use at most 42 characters of a-z, 0-9 and '-', "
-                "starting and ending with a letter or digit (pod names are derived from it)."
+                f"--name {quote(self.name)} is invalid: use at most 42 characters of a-z, 0-9 "
+                "and '-', starting and ending with a letter or digit (pod names are derived from it)."
             )
-        if self.workers < 0:
-            raise UsageError(f"--workers {self.workers} must be 0 or more (the master is extra).")
-        if self.gpus < 0:
-            raise UsageError(f"--gpus {self.gpus} must be 0 or more.")
-        if not self.image:
-            raise UsageError("--image must not be empty.")
+        check_namespace(self.namespace)
+        if not 0 <= self.workers <= MAX_WORKERS:
+            raise UsageError(
+                f"--workers {self.workers} must be between 0 and {MAX_WORKERS} (the master is extra)."
+            )
+        if not 0 <= self.gpus <= MAX_GPUS_PER_POD:
+            raise UsageError(
+                f"--gpus {self.gpus} must be between 0 and {MAX_GPUS_PER_POD} (GPUs per pod)."
+            )
+        if not validate.image_reference(self.image):
+            raise UsageError(
+                f"--image {quote(self.image)} is not a container image reference such as "
+                "docker.io/pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime."
+            )
         if not self.command:
             raise UsageError("the job needs a command.")
+
+
+def check_namespace(namespace: str) -> None:
+    if not validate.dns_label(namespace):
+        raise UsageError(
+            f"--namespace {quote(namespace)} is not a Kubernetes namespace name (1-63 characters "
+            "of a-z, 0-9 and '-', starting and ending with a letter or digit)."
+        )
+
+
+def check_run_options(*, epochs: int, timeout: float) -> None:
+    """The options of `train submit` that are not part of the job itself."""
+    if not 1 <= epochs <= MAX_EPOCHS:
+        raise UsageError(f"--epochs {epochs} must be between 1 and {MAX_EPOCHS}.")
+    if not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT_S):
+        raise UsageError(
+            f"--timeout {quote(timeout)} must be a number of seconds above 0 and at most "
+            f"{MAX_TIMEOUT_S} (7 days)."
+        )
 
 
 def gpu_scheduling(env: Environment) -> tuple[tuple[tuple[str, str], ...], tuple[Toleration, ...]]:
@@ -216,6 +252,7 @@ def training_client(kubeconfig: Path, namespace: str, context: str | None = None
 
     from platformctl.kube import client_configuration
 
+    check_namespace(namespace)
     configuration = client_configuration(kubeconfig, context)
     return TrainingClient(client_configuration=configuration, namespace=namespace)
 
@@ -285,9 +322,28 @@ def read_code(example: Path) -> dict[str, str]:
         raise UsageError(
             f"{example} is not a directory; pass an example such as examples/pytorch-ddp."
         )
-    if not script.is_file():
+    try:
+        info = script.stat()
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise UsageError(f"Cannot read {script}: {exc.strerror}.") from exc
+    if info is None or not stat.S_ISREG(info.st_mode):
         raise UsageError(f"{example} has no {SCRIPT}; an example directory must contain one.")
-    return {SCRIPT: script.read_text(encoding="utf-8")}
+    limit = CONFIGMAP_LIMIT - len(SCRIPT)
+    if info.st_size > limit:
+        raise UsageError(
+            f"{script} is {info.st_size} bytes; it is shipped in a ConfigMap, which holds at "
+            f"most 1 MiB, so it must stay within {limit} bytes."
+        )
+    try:
+        return {SCRIPT: script.read_bytes().decode("utf-8")}
+    except OSError as exc:
+        raise UsageError(f"Cannot read {script}: {exc.strerror}.") from exc
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{script} is not UTF-8 text (byte {exc.start}); a ConfigMap holds text."
+        ) from exc
 
 
 def submit(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.readonly import ReadOnly
 from tests.fixtures.servers import MotoServer, start_moto
 
 REPO = Path(__file__).resolve().parent.parent
@@ -30,3 +31,11 @@ def aws_env(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> MotoSer
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     return moto_server
+
+
+@pytest.fixture
+def read_only() -> Iterator[ReadOnly]:
+    """Directories a test makes unwritable (for real, even as root); undone afterwards."""
+    paths = ReadOnly()
+    yield paths
+    paths.undo()

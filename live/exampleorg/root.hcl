@@ -1,4 +1,4 @@
-# root.hcl: shared configuration every unit of ExampleOrg includes.
+# root.hcl: shared configuration every unit of exampleorg includes.
 # Rendered by platformctl from templates/root.hcl.j2; edit the template, not this file.
 
 locals {

@@ -5,7 +5,6 @@ Commands live one per module and stay thin: parse options, call the engine, prin
 
 from __future__ import annotations
 
-import signal
 import sys
 
 import typer
@@ -82,9 +81,12 @@ for module in (
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the app and map every error to its exit code."""
+    from platformctl import signals
     from platformctl.cli.errors import run_app
 
-    # A shell without job control starts background commands with SIGINT ignored, and
-    # Python keeps it that way; platformctl must still stop cleanly on `kill -INT`.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    sys.exit(run_app(app, argv))
+    # Ctrl-C, SIGTERM and SIGHUP all stop a run cleanly (child processes stopped, state
+    # locks released, summary written). This also undoes the SIGINT a shell without job
+    # control ignores for background commands: `kill -INT` must still work.
+    with signals.handled():
+        code = run_app(app, argv)
+    sys.exit(code)

@@ -41,14 +41,21 @@ def add_cluster(
         "--exec",
         help="Credential plugin: 'platformctl' (built-in eks-token) or 'aws' (aws eks get-token).",
     ),
+    overwrite: bool = typer.Option(
+        False,
+        "--overwrite",
+        help="Replace a context of the same name that points at another cluster.",
+    ),
     as_json: bool = options.Json,
 ) -> None:
     """Merge the cluster <org>-<env>-eks into your kubeconfig, like `aws eks update-kubeconfig`.
 
-    Every other cluster, user and context is kept; only ours is replaced. The file is
-    written atomically with mode 0600. The user entry runs `platformctl eks-token`, so no
-    AWS CLI is needed. In the sandbox the context points at the local control plane when
-    it runs.
+    Every other cluster, user and context is kept; only ours is replaced, and a context
+    of the same name for another cluster only with --overwrite. A symlinked kubeconfig
+    is written through to its target; anything but a regular file is refused. The file
+    is written atomically with mode 0600. The user entry runs `platformctl eks-token`, so
+    no AWS CLI is needed. In the sandbox the context points at the local control plane
+    when it runs.
 
     Examples:
 
@@ -70,6 +77,7 @@ def add_cluster(
         alias=alias,
         set_current=not no_set_current,
         exec_style=exec_style,
+        overwrite=overwrite,
     )
     if as_json:
         app.console.out(json.dumps(result.to_json(), indent=2), highlight=False)

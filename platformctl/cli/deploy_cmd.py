@@ -185,11 +185,14 @@ def destroy(
 
 def _conclude(app: AppContext, result: RunResult, json_out: bool, *, aborted: str) -> None:
     """Show the summary, then turn the outcome into the exit code (130, 1 or 0)."""
+    from platformctl import signals
     from platformctl.errors import Interrupted
 
     _show(app, result, json_out)
     if result.interrupted:
-        raise Interrupted(f"Interrupted; the logs and summary are in {result.run_dir}.")
+        raise Interrupted(
+            f"Interrupted ({signals.describe()}); the logs and summary are in {result.run_dir}."
+        )
     if result.aborted:
         app.err.print(aborted)
         raise typer.Exit(1)

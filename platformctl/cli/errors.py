@@ -1,7 +1,15 @@
-"""The one place where errors become messages and exit codes."""
+"""The one place where errors become messages and exit codes.
+
+0 done, 1 an operation failed, 2 bad input (nothing was written), 128 + the signal when
+stopped by Ctrl-C (130), SIGTERM (143) or SIGHUP (129). A message is one line (never
+wrapped, never longer than MESSAGE_LIMIT); tracebacks only with -v. Exit 3 is left for
+platformctl's own bugs, and says so in one line too.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import re
 import sys
 import traceback
 
@@ -9,7 +17,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from platformctl.errors import Interrupted, PlatformctlError, ProcessError
+from platformctl import signals
+from platformctl.errors import Interrupted, PlatformctlError, ProcessError, quote
 
 # Typer >= 0.20 vendors click as typer._click; older releases use click itself.
 try:
@@ -17,42 +26,102 @@ try:
 except ImportError:  # pragma: no cover - depends on the installed typer
     from click.exceptions import ClickException  # type: ignore[assignment,no-redef,unused-ignore]
 
+MESSAGE_LIMIT = 400
+VERBOSE_HINT = "[dim](run with -v for details)[/]"
+
+
+def one_line(message: str, limit: int = MESSAGE_LIMIT) -> str:
+    """A message as one line of at most `limit` characters (a safety net for quoted values)."""
+    text = " ".join(message.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 def run_app(app: typer.Typer, argv: list[str] | None) -> int:
     err = Console(stderr=True)
     verbose = any(a in ("-v", "--verbose") for a in (argv if argv is not None else sys.argv[1:]))
+
+    def error(message: str, hint: str | None = None) -> None:
+        err.print(f"[bold red]error:[/] {escape(one_line(message))}", soft_wrap=True)
+        if hint:
+            err.print(f"[dim]hint:[/] {escape(one_line(hint))}", soft_wrap=True)
+
     try:
         # With standalone_mode=False click returns the code of a typer.Exit instead of raising.
         code = app(args=argv, standalone_mode=False, prog_name="platformctl")
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
     except typer.Abort:
+        # A prompt ends with Abort on EOF, and on a stop signal (Ctrl-C, SIGTERM, SIGHUP).
+        if signals.first() is not None:
+            _print_quietly(err, f"[yellow]{escape(_interrupted())}[/]")
+            return signals.exit_code()
         err.print("[red]Aborted.[/]")
         return 130
     except ClickException as exc:
-        # Usage errors from Typer/click (unknown option, missing argument): exit 2.
-        exc.show(file=sys.stderr)
+        # Usage errors from Typer/click (unknown option, bad value, missing argument): exit 2.
+        error(_shorten_quoted(exc.format_message()), _usage_hint(exc))
         return 2
     except (KeyboardInterrupt, Interrupted) as exc:
-        message = exc.message if isinstance(exc, Interrupted) else "Interrupted."
-        err.print(f"[yellow]{escape(message)}[/]")
-        return 130
+        message = exc.message if isinstance(exc, Interrupted) else _interrupted()
+        _print_quietly(err, f"[yellow]{escape(one_line(message))}[/]")
+        return signals.exit_code()
     except PlatformctlError as exc:
         if verbose:
             err.print(escape(traceback.format_exc()))
-        err.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
+        error(exc.message)
         if isinstance(exc, ProcessError) and exc.tail:
             err.print("[dim]--- last output ---[/]")
             err.print(escape(exc.tail), highlight=False)
         if exc.hint:
-            err.print(f"[dim]hint:[/] {escape(exc.hint)}", highlight=False)
+            err.print(f"[dim]hint:[/] {escape(one_line(exc.hint))}", soft_wrap=True)
         elif not verbose:
-            err.print("[dim](run with -v for details)[/]")
+            err.print(VERBOSE_HINT)
         return exc.exit_code
-    except Exception:
-        err.print(escape(traceback.format_exc()))
-        err.print(
-            "[bold red]platformctl hit an unexpected error[/] (exit 3); please report it with the output above."
+    except OSError as exc:
+        # A file system or network failure nobody turned into a sentence: an operation
+        # failed (exit 1), not a bug.
+        if verbose:
+            err.print(escape(traceback.format_exc()))
+        where = f" ({exc.filename})" if exc.filename else ""
+        error(f"{exc.strerror or exc}{where}.")
+        if not verbose:
+            err.print(VERBOSE_HINT)
+        return 1
+    except Exception as exc:
+        if verbose:
+            err.print(escape(traceback.format_exc()))
+        error(
+            f"platformctl hit an unexpected error ({type(exc).__name__}: {exc}); "
+            "this is a bug: run again with -v for the traceback and please report it."
         )
         return 3
+    if code == 130:
+        # Typer turns a KeyboardInterrupt that escapes a command into a bare exit 130.
+        _print_quietly(err, f"[yellow]{escape(_interrupted())}[/]")
+        return signals.exit_code()
     return code if isinstance(code, int) else 0
+
+
+def _interrupted() -> str:
+    return f"Interrupted ({signals.describe()})."
+
+
+def _print_quietly(err: Console, text: str) -> None:
+    # After SIGHUP the terminal may be gone; the exit code still tells what happened.
+    with contextlib.suppress(OSError):
+        err.print(text, soft_wrap=True)
+
+
+_LONG_QUOTED = re.compile(r"'([^']{61,})'")
+
+
+def _shorten_quoted(message: str) -> str:
+    """Click quotes a bad value whole; quote it the way platformctl's own messages do."""
+    return _LONG_QUOTED.sub(lambda m: quote(m.group(1)), message)
+
+
+def _usage_hint(exc: ClickException) -> str | None:
+    ctx = getattr(exc, "ctx", None)
+    if ctx is None:
+        return "run `platformctl --help` for usage."
+    return f"run `{ctx.command_path} --help` for usage."

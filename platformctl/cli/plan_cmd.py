@@ -74,7 +74,7 @@ def plan_all(
 
       platformctl plan-all --org ExampleOrg --changed --base origin/main --dry-run
     """
-    from platformctl import orchestrate
+    from platformctl import orchestrate, signals
     from platformctl.cli.runview import LiveUnits, print_summary
     from platformctl.config import load_platform, resolve_org
     from platformctl.errors import Interrupted
@@ -115,7 +115,9 @@ def plan_all(
     else:
         print_summary(app.console, result)
     if result.interrupted:
-        raise Interrupted(f"Interrupted; the logs and summary are in {result.run_dir}.")
+        raise Interrupted(
+            f"Interrupted ({signals.describe()}); the logs and summary are in {result.run_dir}."
+        )
     if not result.ok:
         raise typer.Exit(1)
 

@@ -20,7 +20,9 @@ def render(
     """Render live/<org>/… from templates/ and platform.toml.
 
     Rendering is deterministic (twice gives identical bytes) and all-or-nothing: every
-    file is rendered and parse-checked before anything is written.
+    file is rendered and parse-checked, then all are swapped in at once (and put back
+    if one cannot be written). Only files platformctl rendered are replaced or removed;
+    a hand-written file where a rendered one must go stops the render (exit 2).
 
     Examples:
 
@@ -52,6 +54,12 @@ def render(
         f"Rendered live/{the_org.name}: {len(result.written)} written, "
         f"{len(result.unchanged)} unchanged, {len(result.removed)} removed."
     )
+    if result.kept:
+        shown = ", ".join(f"live/{p}" for p in result.kept[:3])
+        more = f" and {len(result.kept) - 3} more" if len(result.kept) > 3 else ""
+        app.err.print(
+            f"Left {len(result.kept)} hand-written file(s) alone: {shown}{more}.", highlight=False
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -44,6 +44,8 @@ def _print(app: AppContext, result: object, as_json: bool) -> None:
             c.name, state, str(c.pid or "-"), c.endpoint or "-", c.started_at or "-", c.detail
         )
     app.console.print(table)
+    for problem in result.problems:
+        app.console.print(f"[yellow]partial:[/] {problem}.", highlight=False)
 
 
 Only = typer.Option(
@@ -62,6 +64,9 @@ def up(
     as_json: bool = options.Json,
 ) -> None:
     """Start the sandbox (idempotent: a running one is reused) and wait until it answers.
+
+    All or nothing: if a component fails, or Ctrl-C / SIGTERM arrives, what this command
+    started is stopped again. A second `sandbox up` waits for the first, then reuses it.
 
     State (pids, ports, endpoints) is kept in .platformctl/sandbox.json; logs in
     .platformctl/logs/.
@@ -116,6 +121,9 @@ def down(
 @sandbox_app.command("status")
 def status(ctx: typer.Context, as_json: bool = options.Json) -> None:
     """Say what runs where (exit 1 when the sandbox is not fully running).
+
+    Partial states count as not running: a component the last `sandbox up` started that
+    has stopped since, or a `sandbox up` still under way or killed half-way.
 
     Examples:
 

@@ -88,6 +88,7 @@ def submit(
 
     app: AppContext = ctx.obj
     reporter = ConsoleReporter(app.err)
+    training.check_run_options(epochs=epochs, timeout=timeout)
     code = training.read_code(example)
     job_name = name or example.resolve().name
     environment = _environment(app, org, env)
@@ -95,7 +96,7 @@ def submit(
         environment,
         job_name,
         namespace=namespace,
-        image=image or training.DEFAULT_IMAGE,
+        image=training.DEFAULT_IMAGE if image is None else image,
         workers=workers,
         gpus=gpus,
         args=("--epochs", str(epochs)),

@@ -121,7 +121,7 @@ def test_stale_files_are_removed_but_caches_and_lock_files_kept(tmp_path: Path) 
     (unit / ".terragrunt-cache/x.hcl").write_text("x = 1\n")
     orphan = root / "live/exampleorg/dev/us-east-1/old/terragrunt.hcl"
     orphan.parent.mkdir()
-    orphan.write_text("# old unit\n")
+    orphan.write_text("# old unit\n# Rendered by platformctl from templates/units/old.hcl.j2\n")
     result = write_tree(root, render_tree(root, platform, ORG), all_envs=True)
     assert [str(p) for p in result.removed] == ["exampleorg/dev/us-east-1/old/terragrunt.hcl"]
     assert not orphan.parent.exists()

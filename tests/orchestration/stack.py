@@ -6,7 +6,8 @@ outputs for plan, their state in S3 (a moto server) with `use_lockfile`. The liv
 rendered by platformctl itself from the stack's own templates/, so `plan-all`'s render
 step runs for real. Units read knobs from the environment (`STACK_FAIL_<UNIT>=1` makes a
 lifecycle precondition fail, `STACK_SLEEP_<UNIT>=N` makes the first apply hold N seconds,
-`STACK_HOLD_<UNIT>=N` makes every plan hold N seconds through a terragrunt hook).
+`STACK_HOLD_<UNIT>=N` makes every plan hold N seconds through a terragrunt hook,
+`STACK_DESTROY_SLEEP=N` makes every destroy hold N seconds, holding the state lock).
 """
 
 from __future__ import annotations
@@ -159,6 +160,12 @@ resource "terraform_data" "this" {
 
   provisioner "local-exec" {
     command = "sleep ${var.sleep_seconds}"
+  }
+
+  # Destroy-time provisioners may only reference self: the hold comes from the environment.
+  provisioner "local-exec" {
+    when    = destroy
+    command = "sleep $${STACK_DESTROY_SLEEP:-0}"
   }
 }
 

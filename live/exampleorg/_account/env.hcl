@@ -1,4 +1,4 @@
-# env.hcl: the account-wide unit of ExampleOrg (GitHub OIDC provider and roles).
+# env.hcl: the account-wide unit of exampleorg (GitHub OIDC provider and roles).
 # Rendered by platformctl from templates/account/env.hcl.j2; do not edit.
 
 locals {

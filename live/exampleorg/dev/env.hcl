@@ -1,4 +1,4 @@
-# env.hcl: values of environment "dev" for ExampleOrg.
+# env.hcl: values of environment "dev" for exampleorg.
 # Rendered by platformctl from templates/env.hcl.j2 and platform.toml; do not edit.
 
 locals {

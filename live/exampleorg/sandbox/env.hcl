@@ -1,4 +1,4 @@
-# env.hcl: values of environment "sandbox" for ExampleOrg.
+# env.hcl: values of environment "sandbox" for exampleorg.
 # Rendered by platformctl from templates/env.hcl.j2 and platform.toml; do not edit.
 
 locals {

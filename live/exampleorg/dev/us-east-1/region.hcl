@@ -1,4 +1,4 @@
-# region.hcl: network of "dev" in us-east-1 for ExampleOrg.
+# region.hcl: network of "dev" in us-east-1 for exampleorg.
 # Rendered by platformctl from templates/region.hcl.j2 and platform.toml; do not edit.
 
 locals {

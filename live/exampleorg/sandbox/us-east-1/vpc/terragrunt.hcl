@@ -1,4 +1,4 @@
-# vpc: network of ExampleOrg/sandbox in us-east-1: 3 AZs, public and private subnets, one NAT gateway per AZ.
+# vpc: network of exampleorg/sandbox in us-east-1: 3 AZs, public and private subnets, one NAT gateway per AZ.
 # Rendered by platformctl from templates/units/vpc.hcl.j2; do not edit.
 
 include "root" {
