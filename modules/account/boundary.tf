@@ -13,7 +13,14 @@ resource "aws_iam_policy" "workload_boundary" {
   tags        = local.tags
 }
 
+# A boundary grants nothing: it caps what the attached identity policies can grant, so it
+# lists the services the platform's roles use, not the resources they may touch.
 data "aws_iam_policy_document" "workload_boundary" {
+  #checkov:skip=CKV_AWS_111: a permissions boundary caps rights and grants none; resources are scoped by each role's own policy
+  #checkov:skip=CKV_AWS_356: a permissions boundary caps rights and grants none; resources are scoped by each role's own policy
+  #checkov:skip=CKV_AWS_108: a permissions boundary caps rights and grants none; S3 reads are those of the FSx data repository role
+  #checkov:skip=CKV_AWS_109: a permissions boundary caps rights and grants none; KMS grants are what the EBS CSI driver needs
+  #checkov:skip=CKV_AWS_107: a permissions boundary caps rights and grants none; ECR tokens are what nodes pull images with
   statement {
     sid = "PlatformWorkloads"
     actions = [
