@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from platformctl import controlplane, proc
+from platformctl import controlplane, fakenodes, proc
 from platformctl.report import SilentReporter
 from tests.conftest import REPO
 
@@ -129,7 +129,7 @@ def test_fake_nodes_follow_the_sandbox_node_groups() -> None:
     from platformctl.config import load_platform
 
     env = load_platform(REPO).get("sandbox")
-    nodes = {n.name: n for n in controlplane.fake_nodes(env)}
+    nodes = {n.name: n for n in fakenodes.fake_nodes(env)}
     assert sorted(nodes) == ["sandbox-cpu-0", "sandbox-cpu-1", "sandbox-gpu-0"]
     cpu, gpu = nodes["sandbox-cpu-0"], nodes["sandbox-gpu-0"]
     assert cpu.labels["platformctl.io/pool"] == "cpu" and cpu.taints == ()
@@ -146,7 +146,7 @@ def test_a_group_of_desired_size_zero_still_gets_one_fake_node() -> None:
 
     env = load_platform(REPO).get("sandbox")
     groups = tuple(replace(g, desired_size=0) for g in env.node_groups)
-    names = [n.name for n in controlplane.fake_nodes(replace(env, node_groups=groups))]
+    names = [n.name for n in fakenodes.fake_nodes(replace(env, node_groups=groups))]
     assert names == ["sandbox-cpu-0", "sandbox-gpu-0"]
 
 

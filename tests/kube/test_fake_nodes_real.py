@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from platformctl import controlplane, postinstall
+from platformctl import controlplane, fakenodes, postinstall
 from platformctl.config import load_platform, resolve_org
 from platformctl.kube import Kube, NodeState
 from platformctl.report import SilentReporter
@@ -69,7 +69,7 @@ def test_fake_nodes_of_the_sandbox_node_groups_become_ready_with_their_labels_an
     assert [(t.key, t.value, t.effect) for t in raw.spec.taints] == [
         ("nvidia.com/gpu", "true", "NoSchedule")
     ]
-    assert raw.metadata.annotations[controlplane.KWOK_ANNOTATION] == "fake"
+    assert raw.metadata.annotations[fakenodes.KWOK_ANNOTATION] == "fake"
     st = controlplane.status(REPO, base=control_plane.base)
     assert st.kwok and st.fake_nodes == EXPECTED_NODES
     assert "fake nodes sandbox-cpu-0, sandbox-cpu-1, sandbox-gpu-0" in controlplane.describe(st)
