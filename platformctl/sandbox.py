@@ -26,6 +26,7 @@ from platformctl.aws import AwsTarget
 from platformctl.config import Environment, load_platform
 from platformctl.errors import OperationError, UsageError
 from platformctl.fsutil import write_atomic
+from platformctl.offline import offline_dir
 from platformctl.paths import state_dir
 from platformctl.render import DEFAULT_SANDBOX_ENDPOINT
 from platformctl.report import Reporter
@@ -44,6 +45,8 @@ class SandboxOptions:
     port: int | None = None
     wait_seconds: float = 60.0
     only: tuple[str, ...] = ()  # start just these components (by name); empty means all
+    offline_dir: Path | None = None  # else PLATFORMCTL_OFFLINE_DIR, else ../shared/offline
+    charts_port: int | None = None  # the chart repository's port (default 8879)
 
 
 @dataclass(frozen=True)
@@ -324,9 +327,10 @@ def _tail(path: Path, lines: int = 5) -> str:
 
 def components() -> tuple[Component, ...]:
     """Every sandbox component in start order."""
+    from platformctl.chartrepo import ChartRepository
     from platformctl.controlplane import ControlPlaneComponent
 
-    return (Moto(), ControlPlaneComponent())
+    return (Moto(), ChartRepository(), ControlPlaneComponent())
 
 
 @dataclass(frozen=True)
@@ -346,6 +350,9 @@ def up(root: Path, reporter: Reporter, options: SandboxOptions | None = None) ->
     opts = options or SandboxOptions()
     if opts.port is not None and not 1 <= opts.port <= 65535:
         raise UsageError(f"--port {opts.port} is not a TCP port number (1-65535).")
+    if opts.charts_port is not None and not 1 <= opts.charts_port <= 65535:
+        raise UsageError(f"--charts-port {opts.charts_port} is not a TCP port number (1-65535).")
+    offline_dir(opts.offline_dir, root=root)  # a named directory that does not exist is bad input
     names = [c.name for c in components()]
     unknown = [n for n in opts.only if n not in names]
     if unknown:
