@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from platformctl import proc
+from platformctl import lockdown, proc
 from platformctl.errors import OperationError
 from platformctl.fakenodes import (
     KWOK_ANNOTATION,
@@ -36,6 +36,7 @@ from platformctl.fakenodes import (
     sandbox_environment,
 )
 from platformctl.fsutil import write_atomic
+from platformctl.lockdown import ADMISSION_ARGS
 from platformctl.paths import state_dir
 from platformctl.pki import Pair, Pki, ensure_pki
 from platformctl.report import Reporter
@@ -44,7 +45,9 @@ if TYPE_CHECKING:
     from platformctl.sandbox import ComponentStatus as SandboxComponentStatus
     from platformctl.sandbox import SandboxOptions
 
-SERVICE_CIDR = "10.0.0.0/24"
+# Service addresses on loopback (Kubernetes accepts a loopback service range): a cluster IP
+# can never lead off this machine.
+SERVICE_CIDR = "127.16.0.0/16"
 SERVICE_ACCOUNT_ISSUER = "https://kubernetes.default.svc.cluster.local"
 CLUSTER_NAME = "platformctl-sandbox"
 STATE_FILE = "state.json"
@@ -298,6 +301,9 @@ def apiserver_args(exe: Path, layout: Layout, ports: Ports) -> list[str]:
         "--allow-privileged=true",
         "--profiling=false",
         f"--cert-dir={layout.base / 'apiserver'}",
+        *ADMISSION_ARGS,
+        # Level 2 logs the failed calls and dials that egress_findings looks for.
+        "-v=2",
     ]
 
 
@@ -463,7 +469,9 @@ def start(
 ) -> ControlPlaneStatus:
     """Start the control plane (idempotent: a running one is left alone and reported).
 
-    On any failure the components started by this call are stopped again.
+    Right after kube-apiserver is healthy, the admission policy that keeps it from dialling
+    Services is put in force (platformctl.lockdown). On any failure the components started
+    by this call are stopped again.
     """
     layout = Layout(base or default_base(root))
     current = status(root, base=layout.base)
@@ -551,7 +559,10 @@ def start(
             started.append(Process(name, pid, argv[0], port_of[name], str(log)))
             _save_state(layout, server, started)
             _wait_healthy(name, pid, url, log, deadline, **probe)
-        write_kubeconfig(layout.kubeconfig, server, pki.ca.cert, pki.admin, "admin")
+            if name == "kube-apiserver":
+                write_kubeconfig(layout.kubeconfig, server, pki.ca.cert, pki.admin, "admin")
+                reporter.step("control plane: refuse APIServices and CRDs that call Services")
+                lockdown.enforce(layout.kubeconfig, timeout=max(1.0, deadline - time.monotonic()))
         if bins.kwok is not None:
             env = sandbox_environment(root)
             if env is None:
@@ -657,6 +668,19 @@ def status(root: Path, *, base: Path | None = None) -> ControlPlaneStatus:
     )
 
 
+def egress_findings(root: Path, *, base: Path | None = None) -> list[str]:
+    """Evidence that the control plane dialled off loopback or could: the kube-apiserver log
+    lines that show a dial to a non-loopback address or a webhook/APIService/conversion
+    call, and any APIService with a Service or CRD with webhook conversion it holds.
+
+    Empty when clean. The objects are read only while the control plane runs.
+    """
+    layout = Layout(base or default_base(root))
+    st = status(root, base=layout.base)
+    kubeconfig = Path(st.kubeconfig) if st.running and st.kubeconfig else None
+    return lockdown.findings(layout.log("kube-apiserver"), kubeconfig)
+
+
 def describe(st: ControlPlaneStatus) -> str:
     """One line: which components run and where the kubeconfig is."""
     names = " + ".join(c.name for c in st.components if c.running) or "nothing"
@@ -711,7 +735,10 @@ class ControlPlaneComponent:
         reused = before.running and all(c.running for c in before.components)
         try:
             st = start(
-                root, reporter, base=self.base, timeout=max(options.wait_seconds, START_TIMEOUT)
+                root,
+                reporter,
+                base=self.base,
+                timeout=max(options.wait_seconds, START_TIMEOUT),
             )
         except ToolNotFoundError as exc:
             # The AWS emulator is useful on its own: say what is missing, start the rest.

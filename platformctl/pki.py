@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric import ec
 
 VALIDITY_DAYS = 365
-SERVICE_IP = "10.0.0.1"  # first address of the service range: the `kubernetes` Service
+SERVICE_IP = "127.16.0.1"  # first address of the service range: the `kubernetes` Service
 API_SERVER_NAMES = (
     "localhost",
     "kubernetes",
