@@ -33,8 +33,11 @@ def _until(what: str, check: Callable[[], Any], timeout: float = 60) -> Any:
 
 
 @pytest.fixture(scope="module")
-def nodes(control_plane: ControlPlane) -> Iterator[tuple[NodeState, ...]]:
-    """The fake nodes, once all are Ready (skips loudly when kwok is not installed)."""
+def nodes(control_plane: ControlPlane, api: Any) -> Iterator[tuple[NodeState, ...]]:
+    """The fake nodes, once all are Ready and the node lifecycle controller has lifted
+    their not-ready taint (skips loudly when kwok is not installed)."""
+    from kubernetes import client
+
     if not control_plane.kwok:
         pytest.skip(
             "SKIPPED: kwok is not installed, so the sandbox has no fake nodes and the "
@@ -47,7 +50,12 @@ def nodes(control_plane: ControlPlane) -> Iterator[tuple[NodeState, ...]]:
         def ready() -> tuple[NodeState, ...] | None:
             current = kube.nodes()
             ok = [n.name for n in current if n.ready] == list(EXPECTED_NODES)
-            return current if ok else None
+            tainted = [
+                node.metadata.name
+                for node in client.CoreV1Api(api).list_node().items
+                if any(t.key == "node.kubernetes.io/not-ready" for t in node.spec.taints or ())
+            ]
+            return current if ok and not tainted else None
 
         yield _until("the fake nodes to be Ready", ready)
 
