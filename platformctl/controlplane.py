@@ -36,6 +36,7 @@ from platformctl.fakenodes import (
     sandbox_environment,
 )
 from platformctl.fsutil import write_atomic
+from platformctl.kwokconfig import DEFAULT_TRAINING_SECONDS, kwok_config
 from platformctl.lockdown import ADMISSION_ARGS
 from platformctl.paths import state_dir
 from platformctl.pki import Pair, Pki, ensure_pki
@@ -46,8 +47,10 @@ if TYPE_CHECKING:
     from platformctl.sandbox import SandboxOptions
 
 # Service addresses on loopback (Kubernetes accepts a loopback service range): a cluster IP
-# can never lead off this machine.
+# can never lead off this machine. Pod addresses cannot be loopback (EndpointSlices refuse
+# 127.0.0.0/8), so kwok hands out kind's usual pod range; nothing dials them (lockdown).
 SERVICE_CIDR = "127.16.0.0/16"
+POD_CIDR = "10.244.0.1/16"
 SERVICE_ACCOUNT_ISSUER = "https://kubernetes.default.svc.cluster.local"
 CLUSTER_NAME = "platformctl-sandbox"
 STATE_FILE = "state.json"
@@ -466,12 +469,14 @@ def start(
     base: Path | None = None,
     timeout: float = START_TIMEOUT,
     binaries: Binaries | None = None,
+    training_seconds: float = DEFAULT_TRAINING_SECONDS,
 ) -> ControlPlaneStatus:
     """Start the control plane (idempotent: a running one is left alone and reported).
 
     Right after kube-apiserver is healthy, the admission policy that keeps it from dialling
-    Services is put in force (platformctl.lockdown). On any failure the components started
-    by this call are stopped again.
+    Services is put in force (platformctl.lockdown). `training_seconds` is how long kwok
+    lets a training pod run before it ends Succeeded. On any failure the components
+    started by this call are stopped again.
     """
     layout = Layout(base or default_base(root))
     current = status(root, base=layout.base)
@@ -498,7 +503,10 @@ def start(
         write_kubeconfig(
             layout.component_kubeconfig("kwok"), server, pki.ca.cert, pki.admin, "admin"
         )
-        write_atomic(layout.kwok_config, "# kwok of the sandbox: default stages only.\n")
+        write_atomic(
+            layout.kwok_config,
+            kwok_config(pod_cidr=POD_CIDR, training_seconds=training_seconds),
+        )
 
     started: list[Process] = []
     deadline = time.monotonic() + timeout
@@ -739,6 +747,7 @@ class ControlPlaneComponent:
                 reporter,
                 base=self.base,
                 timeout=max(options.wait_seconds, START_TIMEOUT),
+                training_seconds=options.training_seconds,
             )
         except ToolNotFoundError as exc:
             # The AWS emulator is useful on its own: say what is missing, start the rest.

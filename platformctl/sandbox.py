@@ -26,6 +26,7 @@ from platformctl.aws import AwsTarget
 from platformctl.config import Environment, load_platform
 from platformctl.errors import OperationError, UsageError
 from platformctl.fsutil import write_atomic
+from platformctl.kwokconfig import check_training_seconds
 from platformctl.offline import offline_dir
 from platformctl.paths import state_dir
 from platformctl.render import DEFAULT_SANDBOX_ENDPOINT
@@ -47,6 +48,7 @@ class SandboxOptions:
     only: tuple[str, ...] = ()  # start just these components (by name); empty means all
     offline_dir: Path | None = None  # else PLATFORMCTL_OFFLINE_DIR, else ../shared/offline
     charts_port: int | None = None  # the chart repository's port (default 8879)
+    training_seconds: float = 5.0  # how long a training pod runs on the fake nodes
 
 
 @dataclass(frozen=True)
@@ -352,6 +354,7 @@ def up(root: Path, reporter: Reporter, options: SandboxOptions | None = None) ->
         raise UsageError(f"--port {opts.port} is not a TCP port number (1-65535).")
     if opts.charts_port is not None and not 1 <= opts.charts_port <= 65535:
         raise UsageError(f"--charts-port {opts.charts_port} is not a TCP port number (1-65535).")
+    check_training_seconds(opts.training_seconds)
     offline_dir(opts.offline_dir, root=root)  # a named directory that does not exist is bad input
     names = [c.name for c in components()]
     unknown = [n for n in opts.only if n not in names]

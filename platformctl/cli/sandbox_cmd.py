@@ -70,6 +70,12 @@ ChartsPort = typer.Option(
     help="Port of the Helm chart repository on 127.0.0.1 (default 8879).",
     show_default=False,
 )
+TrainingSeconds = typer.Option(
+    5.0,
+    "--training-seconds",
+    help="How long a training pod (one the Training Operator made) runs on the fake nodes "
+    "before it ends Succeeded; read when the control plane starts.",
+)
 
 
 @sandbox_app.command("up")
@@ -79,6 +85,7 @@ def up(
     only: list[str] | None = Only,
     offline_dir: Path | None = OfflineDir,
     charts_port: int | None = ChartsPort,
+    training_seconds: float = TrainingSeconds,
     as_json: bool = options.Json,
 ) -> None:
     """Start the sandbox (idempotent: a running one is reused) and wait until it answers.
@@ -92,7 +99,7 @@ def up(
 
       platformctl sandbox up --port 5055 --only moto --json
 
-      platformctl sandbox up --offline-dir ../shared/offline --charts-port 8880
+      platformctl sandbox up --offline-dir ../shared/offline --training-seconds 30
     """
     from platformctl import sandbox
 
@@ -105,6 +112,7 @@ def up(
             only=tuple(only or ()),
             offline_dir=offline_dir,
             charts_port=charts_port,
+            training_seconds=training_seconds,
         ),
     )
     _print(app, result, as_json)

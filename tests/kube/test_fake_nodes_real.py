@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from platformctl import controlplane, fakenodes, postinstall
+from platformctl import controlplane, fakenodes, kwokconfig, postinstall
 from platformctl.config import load_platform, resolve_org
 from platformctl.kube import Kube, NodeState
 from platformctl.report import SilentReporter
@@ -175,3 +175,41 @@ def test_eks_stage_reports_the_ready_nodes_the_gpu_node_and_its_allocatable_gpu(
     assert gpu.message == "1 GPU nodes, 1 allocatable nvidia.com/gpu"
     assert gpu.data["gpu_nodes"] == [{"name": "sandbox-gpu-0", "nvidia.com/gpu": 1}]
     assert gpu.data["allocatable_gpus"] == 1
+
+
+def test_a_training_pod_runs_for_the_training_seconds_then_succeeds_and_others_keep_running(
+    api: Any, namespace: str, nodes: tuple[NodeState, ...]
+) -> None:
+    """kwok's Stage for pods that carry the Training Operator's job label."""
+    from kubernetes import client
+
+    core = client.CoreV1Api(api)
+
+    def pod(name: str, labels: dict[str, str]) -> Any:
+        return client.V1Pod(
+            metadata=client.V1ObjectMeta(name=name, labels=labels),
+            spec=client.V1PodSpec(
+                restart_policy="OnFailure",
+                containers=[client.V1Container(name="pytorch", image="registry.invalid/t:1")],
+            ),
+        )
+
+    _until(
+        "the namespace's service account",
+        lambda: core.list_namespaced_service_account(namespace).items,
+    )
+    core.create_namespaced_pod(namespace, pod("master", {kwokconfig.TRAINING_LABEL: "job"}))
+    core.create_namespaced_pod(namespace, pod("web", {"app": "web"}))
+
+    def phase(name: str) -> str:
+        return str(core.read_namespaced_pod(name, namespace).status.phase)
+
+    _until("the training pod to run", lambda: phase("master") == "Running")
+    running_since = time.monotonic()
+    _until("the training pod to succeed", lambda: phase("master") == "Succeeded")
+    ran = time.monotonic() - running_since
+    # The session's control plane keeps the default run time.
+    assert kwokconfig.DEFAULT_TRAINING_SECONDS - 1 <= ran <= kwokconfig.DEFAULT_TRAINING_SECONDS + 5
+    [status] = core.read_namespaced_pod("master", namespace).status.container_statuses
+    assert (status.state.terminated.exit_code, status.state.terminated.reason) == (0, "Completed")
+    assert phase("web") == "Running"
