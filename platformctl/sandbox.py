@@ -331,8 +331,9 @@ def components() -> tuple[Component, ...]:
     """Every sandbox component in start order."""
     from platformctl.chartrepo import ChartRepository
     from platformctl.controlplane import ControlPlaneComponent
+    from platformctl.trainingop import TrainingOperator
 
-    return (Moto(), ChartRepository(), ControlPlaneComponent())
+    return (Moto(), ChartRepository(), ControlPlaneComponent(), TrainingOperator())
 
 
 @dataclass(frozen=True)

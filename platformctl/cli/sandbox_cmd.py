@@ -12,8 +12,8 @@ from platformctl.cli.context import AppContext, ConsoleReporter
 
 sandbox_app = typer.Typer(
     name="sandbox",
-    help="Run the local sandbox on 127.0.0.1: a moto AWS emulator, a Helm chart repository "
-    "and the local control plane.",
+    help="Run the local sandbox on 127.0.0.1: a moto AWS emulator, a Helm chart repository, "
+    "the local control plane and the Training Operator.",
     no_args_is_help=True,
 )
 
@@ -42,6 +42,8 @@ def _print(app: AppContext, result: object, as_json: bool) -> None:
         state = "[green]running[/]" if c.running else "[dim]stopped[/]"
         if c.action in ("started", "reused", "replaced"):
             state += f" ({c.action})"
+        elif c.action == "waiting":
+            state = "[yellow]waiting[/]"
         table.add_row(
             c.name, state, str(c.pid or "-"), c.endpoint or "-", c.started_at or "-", c.detail
         )
