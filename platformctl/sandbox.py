@@ -53,7 +53,8 @@ class SandboxOptions:
 
 @dataclass(frozen=True)
 class ComponentStatus:
-    """What one component is doing. action: started, reused, replaced, stopped, running, absent."""
+    """What one component is doing. action: started, reused, replaced, stopped, running, absent,
+    waiting (an optional component that starts once something else exists)."""
 
     name: str
     running: bool
