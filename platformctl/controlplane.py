@@ -481,8 +481,10 @@ def start(
     layout = Layout(base or default_base(root))
     current = status(root, base=layout.base)
     if current.running and all(c.running for c in current.components):
-        reporter.info(f"control plane already running at {current.server}")
-        return current
+        if _locked_down(current):
+            reporter.info(f"control plane already running at {current.server}")
+            return current
+        reporter.warn("the running control plane predates its egress protections; restarting it.")
     if current.components:
         stop(root, reporter, base=layout.base)
 
@@ -602,6 +604,17 @@ def start(
             "acts on them (run `platformctl tools install --only kube-apiserver`)."
         )
     return status(root, base=layout.base)
+
+
+def _locked_down(st: ControlPlaneStatus) -> bool:
+    """The running kube-apiserver has this version's egress protections (see lockdown)."""
+    api = next((c for c in st.components if c.name == "kube-apiserver"), None)
+    try:
+        raw = Path(f"/proc/{api.pid}/cmdline").read_bytes() if api and api.pid else b""
+    except OSError:
+        return True  # no /proc: trust it
+    argv = raw.decode(errors="replace").split("\0")
+    return ADMISSION_ARGS[0] in argv and f"--service-cluster-ip-range={SERVICE_CIDR}" in argv
 
 
 def _save_state(

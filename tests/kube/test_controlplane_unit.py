@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from platformctl import controlplane, fakenodes, proc
+from platformctl import controlplane, fakenodes, lockdown, proc
 from platformctl.report import SilentReporter
 from tests.conftest import REPO
 
@@ -92,6 +92,30 @@ def test_stop_leaves_a_reused_pid_alone(tmp_path: Path) -> None:
         assert not layout.state.exists()
     finally:
         proc.stop(other)
+
+
+def test_a_running_apiserver_without_the_egress_protections_is_not_reused(tmp_path: Path) -> None:
+    """A control plane started by an older platformctl is restarted, not reused as is."""
+
+    def api_running(*args: str) -> controlplane.ControlPlaneStatus:
+        pid = proc.spawn(
+            [sys.executable, "-c", "import time; time.sleep(60)", *args],
+            log_path=tmp_path / "api.log",
+        )
+        pids.append(pid)
+        component = controlplane.ComponentStatus("kube-apiserver", True, pid, 6443)
+        return controlplane.ControlPlaneStatus(str(tmp_path), True, None, None, True, (component,))
+
+    pids: list[int] = []
+    try:
+        protected = api_running(
+            *lockdown.ADMISSION_ARGS, f"--service-cluster-ip-range={controlplane.SERVICE_CIDR}"
+        )
+        assert controlplane._locked_down(protected)
+        assert not controlplane._locked_down(api_running("--service-cluster-ip-range=10.0.0.0/24"))
+    finally:
+        for pid in pids:
+            proc.stop(pid)
 
 
 def test_purge_removes_the_directory(tmp_path: Path) -> None:
