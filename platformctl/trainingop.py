@@ -54,6 +54,7 @@ WEBHOOK_CONFIGURATION = "validator.training-operator.kubeflow.org"
 USER = f"system:serviceaccount:{NAMESPACE}:training-operator"
 WAITING_CRD = "waiting for the PyTorchJob CRD (deploy kubeflow)"
 START_TIMEOUT = 120.0
+SETTLE_SECONDS = 30.0
 # Where 1.9.2 reads its webhook certificates; a pod gets the Secret mounted there, and its
 # rotator (pkg/cert) hard-codes the path, so a process has it at the same place.
 CERT_DIR = Path("/tmp/k8s-webhook-server/serving-certs")
@@ -126,8 +127,10 @@ def missing_prerequisites(kubeconfig: Path) -> str | None:
 
     with Kube(kubeconfig) as kube:
         crd = kube.crd(CRD)
-        if crd is None or not crd.established:
+        if crd is None:
             return WAITING_CRD
+        if not crd.established:
+            return f"waiting for the CRD {CRD} to be Established"
         missing = []
         if kube.get_raw(f"/api/v1/namespaces/{NAMESPACE}/secrets/{WEBHOOK_SECRET}") is None:
             missing.append(f"Secret {NAMESPACE}/{WEBHOOK_SECRET}")
@@ -252,6 +255,12 @@ def start(
         proc.stop(current.pid)
     _state_path(base).unlink(missing_ok=True)
     waiting = missing_prerequisites(Path(cp.kubeconfig))
+    # Once the kubeflow stage has begun to install (the CRD exists), the rest follows within
+    # moments: wait for it rather than report a half-installed stage.
+    settle = time.monotonic() + SETTLE_SECONDS
+    while waiting not in (None, WAITING_CRD) and time.monotonic() < settle:
+        time.sleep(0.5)
+        waiting = missing_prerequisites(Path(cp.kubeconfig))
     if waiting is not None:
         return OperatorStatus(False, "waiting", waiting)
     exe = binary or locate_operator(root)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,9 @@ def test_a_running_apiserver_without_the_egress_protections_is_not_reused(tmp_pa
             log_path=tmp_path / "api.log",
         )
         pids.append(pid)
+        cmdline = Path(f"/proc/{pid}/cmdline")
+        while b"time.sleep" not in cmdline.read_bytes():  # until the child has exec'd
+            time.sleep(0.01)
         component = controlplane.ComponentStatus("kube-apiserver", True, pid, 6443)
         return controlplane.ControlPlaneStatus(str(tmp_path), True, None, None, True, (component,))
 
