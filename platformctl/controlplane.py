@@ -27,19 +27,30 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from platformctl import proc
+from platformctl import lockdown, proc
 from platformctl.errors import OperationError
+from platformctl.fakenodes import (
+    KWOK_ANNOTATION,
+    ensure_fake_nodes,
+    fake_nodes,
+    sandbox_environment,
+)
 from platformctl.fsutil import write_atomic
+from platformctl.kwokconfig import DEFAULT_TRAINING_SECONDS, kwok_config
+from platformctl.lockdown import ADMISSION_ARGS
 from platformctl.paths import state_dir
 from platformctl.pki import Pair, Pki, ensure_pki
 from platformctl.report import Reporter
 
 if TYPE_CHECKING:
-    from platformctl.config import Environment
     from platformctl.sandbox import ComponentStatus as SandboxComponentStatus
     from platformctl.sandbox import SandboxOptions
 
-SERVICE_CIDR = "10.0.0.0/24"
+# Service addresses on loopback (Kubernetes accepts a loopback service range): a cluster IP
+# can never lead off this machine. Pod addresses cannot be loopback (EndpointSlices refuse
+# 127.0.0.0/8), so kwok hands out kind's usual pod range; nothing dials them (lockdown).
+SERVICE_CIDR = "127.16.0.0/16"
+POD_CIDR = "10.244.0.1/16"
 SERVICE_ACCOUNT_ISSUER = "https://kubernetes.default.svc.cluster.local"
 CLUSTER_NAME = "platformctl-sandbox"
 STATE_FILE = "state.json"
@@ -47,11 +58,8 @@ START_TIMEOUT = 120.0
 # Start order; stop goes the other way.
 COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
 OPTIONAL = ("kube-controller-manager", "kube-scheduler")
-# kwok manages exactly the nodes carrying this annotation (ours), never any other node.
-KWOK_ANNOTATION = "kwok.x-k8s.io/node"
 KWOK_SELECTOR = f"{KWOK_ANNOTATION}=fake"
 NO_KWOK = "no fake nodes (kwok not installed)"
-GPU_RESOURCE = "nvidia.com/gpu"
 
 
 @dataclass(frozen=True)
@@ -296,6 +304,9 @@ def apiserver_args(exe: Path, layout: Layout, ports: Ports) -> list[str]:
         "--allow-privileged=true",
         "--profiling=false",
         f"--cert-dir={layout.base / 'apiserver'}",
+        *ADMISSION_ARGS,
+        # Level 2 logs the failed calls and dials that egress_findings looks for.
+        "-v=2",
     ]
 
 
@@ -352,111 +363,6 @@ def kwok_args(exe: Path, layout: Layout, ports: Ports) -> list[str]:
         "--node-ip=127.0.0.1",
         f"--server-address=127.0.0.1:{ports.kwok}",
     ]
-
-
-# --- fake nodes -------------------------------------------------------------------------
-
-# cpu and memory of the instance types the node groups name (others get DEFAULT_SIZE).
-INSTANCE_SIZES: dict[str, tuple[str, str]] = {
-    "t3.medium": ("2", "4Gi"),
-    "t3.large": ("2", "8Gi"),
-    "t3.xlarge": ("4", "16Gi"),
-    "m5.large": ("2", "8Gi"),
-    "m5.xlarge": ("4", "16Gi"),
-    "g4dn.xlarge": ("4", "16Gi"),
-    "g4dn.2xlarge": ("8", "32Gi"),
-    "g5.xlarge": ("4", "16Gi"),
-}
-DEFAULT_SIZE = ("4", "16Gi")
-MAX_PODS = "110"
-_EFFECTS = {
-    "NO_SCHEDULE": "NoSchedule",
-    "NO_EXECUTE": "NoExecute",
-    "PREFER_NO_SCHEDULE": "PreferNoSchedule",
-}
-
-
-@dataclass(frozen=True)
-class FakeNode:
-    """One node kwok plays: a member of a node group of the sandbox environment."""
-
-    name: str
-    group: str
-    labels: Mapping[str, str]
-    taints: tuple[tuple[str, str, str], ...]  # key, value, effect (Kubernetes spelling)
-    resources: Mapping[str, str]  # capacity = allocatable
-
-    @property
-    def gpus(self) -> int:
-        return int(self.resources.get(GPU_RESOURCE, "0"))
-
-
-def _is_gpu_group(labels: Mapping[str, str], taint_keys: Sequence[str], role: str) -> bool:
-    return (
-        labels.get("nvidia.com/gpu.present") == "true"
-        or GPU_RESOURCE in taint_keys
-        or role == "gpu"
-    )
-
-
-def fake_nodes(env: Environment) -> tuple[FakeNode, ...]:
-    """desired_size nodes (at least one) per node group: sandbox-<group>-<i>, with the
-    group's labels and taints; GPU groups advertise one nvidia.com/gpu per node."""
-    nodes: list[FakeNode] = []
-    for group in env.node_groups:
-        labels = dict(group.labels)
-        taints = tuple((t.key, t.value, _EFFECTS.get(t.effect, t.effect)) for t in group.taints)
-        gpu = _is_gpu_group(labels, [t[0] for t in taints], group.role)
-        instance = group.instance_types[0] if group.instance_types else ""
-        cpu, memory = INSTANCE_SIZES.get(instance, DEFAULT_SIZE)
-        resources = {"cpu": cpu, "memory": memory, "pods": MAX_PODS}
-        if gpu:
-            resources[GPU_RESOURCE] = "1"
-        for i in range(max(1, group.desired_size)):
-            name = f"sandbox-{group.role}-{i}"
-            node_labels = {
-                **labels,
-                "kubernetes.io/hostname": name,
-                "kubernetes.io/os": "linux",
-                "kubernetes.io/arch": "amd64",
-                "node.kubernetes.io/instance-type": instance or "fake",
-                "type": "kwok",
-            }
-            nodes.append(FakeNode(name, group.role, node_labels, taints, dict(resources)))
-    return tuple(nodes)
-
-
-def sandbox_environment(root: Path) -> Environment | None:
-    """The environment of platform.toml marked `sandbox = true` (None if there is none)."""
-    from platformctl.config import load_platform
-    from platformctl.errors import UsageError
-
-    try:
-        platform = load_platform(root)
-    except UsageError:
-        return None
-    return next((e for e in platform.environments if e.sandbox), None)
-
-
-def ensure_fake_nodes(
-    kubeconfig: Path, nodes: Sequence[FakeNode], reporter: Reporter
-) -> tuple[str, ...]:
-    """Create the fake nodes that do not exist yet (idempotent); returns every node name."""
-    from platformctl.kube import Kube
-
-    with Kube(kubeconfig) as kube:
-        for node in nodes:
-            created = kube.ensure_node(
-                node.name,
-                labels=node.labels,
-                annotations={KWOK_ANNOTATION: "fake"},
-                taints=node.taints,
-                resources=node.resources,
-            )
-            if created:
-                gpus = f", {node.gpus} {GPU_RESOURCE}" if node.gpus else ""
-                reporter.step(f"control plane: fake node {node.name} (group {node.group}{gpus})")
-    return tuple(n.name for n in nodes)
 
 
 # --- probes -----------------------------------------------------------------------------
@@ -563,16 +469,22 @@ def start(
     base: Path | None = None,
     timeout: float = START_TIMEOUT,
     binaries: Binaries | None = None,
+    training_seconds: float = DEFAULT_TRAINING_SECONDS,
 ) -> ControlPlaneStatus:
     """Start the control plane (idempotent: a running one is left alone and reported).
 
-    On any failure the components started by this call are stopped again.
+    Right after kube-apiserver is healthy, the admission policy that keeps it from dialling
+    Services is put in force (platformctl.lockdown). `training_seconds` is how long kwok
+    lets a training pod run before it ends Succeeded. On any failure the components
+    started by this call are stopped again.
     """
     layout = Layout(base or default_base(root))
     current = status(root, base=layout.base)
     if current.running and all(c.running for c in current.components):
-        reporter.info(f"control plane already running at {current.server}")
-        return current
+        if _locked_down(current):
+            reporter.info(f"control plane already running at {current.server}")
+            return current
+        reporter.warn("the running control plane predates its egress protections; restarting it.")
     if current.components:
         stop(root, reporter, base=layout.base)
 
@@ -593,7 +505,10 @@ def start(
         write_kubeconfig(
             layout.component_kubeconfig("kwok"), server, pki.ca.cert, pki.admin, "admin"
         )
-        write_atomic(layout.kwok_config, "# kwok of the sandbox: default stages only.\n")
+        write_atomic(
+            layout.kwok_config,
+            kwok_config(pod_cidr=POD_CIDR, training_seconds=training_seconds),
+        )
 
     started: list[Process] = []
     deadline = time.monotonic() + timeout
@@ -654,7 +569,10 @@ def start(
             started.append(Process(name, pid, argv[0], port_of[name], str(log)))
             _save_state(layout, server, started)
             _wait_healthy(name, pid, url, log, deadline, **probe)
-        write_kubeconfig(layout.kubeconfig, server, pki.ca.cert, pki.admin, "admin")
+            if name == "kube-apiserver":
+                write_kubeconfig(layout.kubeconfig, server, pki.ca.cert, pki.admin, "admin")
+                reporter.step("control plane: refuse APIServices and CRDs that call Services")
+                lockdown.enforce(layout.kubeconfig, timeout=max(1.0, deadline - time.monotonic()))
         if bins.kwok is not None:
             env = sandbox_environment(root)
             if env is None:
@@ -686,6 +604,17 @@ def start(
             "acts on them (run `platformctl tools install --only kube-apiserver`)."
         )
     return status(root, base=layout.base)
+
+
+def _locked_down(st: ControlPlaneStatus) -> bool:
+    """The running kube-apiserver has this version's egress protections (see lockdown)."""
+    api = next((c for c in st.components if c.name == "kube-apiserver"), None)
+    try:
+        raw = Path(f"/proc/{api.pid}/cmdline").read_bytes() if api and api.pid else b""
+    except OSError:
+        return True  # no /proc: trust it
+    argv = raw.decode(errors="replace").split("\0")
+    return ADMISSION_ARGS[0] in argv and f"--service-cluster-ip-range={SERVICE_CIDR}" in argv
 
 
 def _save_state(
@@ -760,6 +689,19 @@ def status(root: Path, *, base: Path | None = None) -> ControlPlaneStatus:
     )
 
 
+def egress_findings(root: Path, *, base: Path | None = None) -> list[str]:
+    """Evidence that the control plane dialled off loopback or could: the kube-apiserver log
+    lines that show a dial to a non-loopback address or a webhook/APIService/conversion
+    call, and any APIService with a Service or CRD with webhook conversion it holds.
+
+    Empty when clean. The objects are read only while the control plane runs.
+    """
+    layout = Layout(base or default_base(root))
+    st = status(root, base=layout.base)
+    kubeconfig = Path(st.kubeconfig) if st.running and st.kubeconfig else None
+    return lockdown.findings(layout.log("kube-apiserver"), kubeconfig)
+
+
 def describe(st: ControlPlaneStatus) -> str:
     """One line: which components run and where the kubeconfig is."""
     names = " + ".join(c.name for c in st.components if c.running) or "nothing"
@@ -814,7 +756,11 @@ class ControlPlaneComponent:
         reused = before.running and all(c.running for c in before.components)
         try:
             st = start(
-                root, reporter, base=self.base, timeout=max(options.wait_seconds, START_TIMEOUT)
+                root,
+                reporter,
+                base=self.base,
+                timeout=max(options.wait_seconds, START_TIMEOUT),
+                training_seconds=options.training_seconds,
             )
         except ToolNotFoundError as exc:
             # The AWS emulator is useful on its own: say what is missing, start the rest.

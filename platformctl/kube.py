@@ -345,6 +345,71 @@ class Kube:
                 body,
             )
 
+    # --- raw objects by API path (kinds the typed client has no helper for) ---------------
+
+    def _raw(self, what: str, method: str, path: str, **kwargs: Any) -> Any:
+        return self._call(
+            what,
+            self.api.call_api,
+            path,
+            method,
+            header_params={"Accept": "application/json", "Content-Type": "application/json"},
+            response_type="object",
+            auth_settings=["BearerToken"],
+            _return_http_data_only=True,
+            **kwargs,
+        )
+
+    def get_raw(self, path: str) -> dict[str, Any] | None:
+        """GET an object by its API path (e.g. /apis/apps/v1/namespaces/x/deployments/y)."""
+        obj = self._raw(f"read {path}", "GET", path)
+        return None if obj is None else dict(obj)
+
+    def list_raw(self, path: str) -> list[dict[str, Any]]:
+        """The items of a collection path (e.g. /apis/apiregistration.k8s.io/v1/apiservices)."""
+        obj = self._raw(f"list {path}", "GET", path)
+        return [dict(item) for item in (obj or {}).get("items") or ()]
+
+    def apply_raw(self, collection: str, body: Mapping[str, Any]) -> None:
+        """Create the object under `collection`, or replace the one of the same name."""
+        name = body["metadata"]["name"]
+        existing = self.get_raw(f"{collection}/{name}")
+        if existing is None:
+            self._raw(f"create {collection}/{name}", "POST", collection, body=dict(body))
+            return
+        replacement = {**body, "metadata": {**body["metadata"]}}
+        replacement["metadata"]["resourceVersion"] = existing["metadata"]["resourceVersion"]
+        self._raw(f"replace {collection}/{name}", "PUT", f"{collection}/{name}", body=replacement)
+
+    def refusal(self, collection: str, body: Mapping[str, Any]) -> str | None:
+        """Why the API server refuses to create `body` (a server-side dry run), or None."""
+        from kubernetes.client.exceptions import ApiException
+
+        def attempt(**kwargs: Any) -> str | None:
+            try:
+                self.api.call_api(
+                    collection,
+                    "POST",
+                    query_params=[("dryRun", "All")],
+                    header_params={
+                        "Accept": "application/json",
+                        "Content-Type": "application/json",
+                    },
+                    body=dict(body),
+                    response_type="object",
+                    auth_settings=["BearerToken"],
+                    _return_http_data_only=True,
+                    **kwargs,
+                )
+            except ApiException as exc:
+                if exc.status in (400, 403, 422):
+                    return _api_message(exc)
+                raise
+            return None
+
+        result: str | None = self._call(f"dry-run a create under {collection}", attempt)
+        return result
+
     def custom_object(
         self, group: str, version: str, namespace: str, plural: str, name: str
     ) -> dict[str, Any] | None:

@@ -2,8 +2,10 @@
 
 The directory is an input like a package cache (provider sources, the tflint AWS ruleset,
 Helm charts, the Training Operator); nothing of it is copied into the repository. It comes
-from `--offline-dir DIR` where a command takes it, else PLATFORMCTL_OFFLINE_DIR. Every file
-platformctl takes from it is checked against the directory's SHA256SUMS first.
+from `--offline-dir DIR` where a command takes it, else PLATFORMCTL_OFFLINE_DIR, else (for
+callers that pass the repository root) `../shared/offline` next to the repository when it
+exists. Every file platformctl takes from it is checked against the directory's SHA256SUMS
+first.
 """
 
 from __future__ import annotations
@@ -16,13 +18,19 @@ from platformctl.errors import OperationError, UsageError
 
 ENV_VAR = "PLATFORMCTL_OFFLINE_DIR"
 CHECKSUMS = "SHA256SUMS"
+DEFAULT_RELATIVE = Path("..") / "shared" / "offline"  # next to the repository
 
 
-def offline_dir(explicit: Path | None = None) -> Path | None:
-    """The offline directory given (option first, then environment), or None when none is."""
+def offline_dir(explicit: Path | None = None, *, root: Path | None = None) -> Path | None:
+    """The offline directory given (option first, then environment), or None when none is.
+
+    With `root` (the repository), `../shared/offline` next to it is the default when it
+    exists and holds a SHA256SUMS.
+    """
     raw = str(explicit) if explicit is not None else os.environ.get(ENV_VAR, "")
     if not raw:
-        return None
+        default = (root / DEFAULT_RELATIVE).resolve() if root is not None else None
+        return default if default is not None and (default / CHECKSUMS).is_file() else None
     path = Path(raw).expanduser().resolve()
     source = "--offline-dir" if explicit is not None else ENV_VAR
     if not path.is_dir():

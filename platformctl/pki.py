@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric import ec
 
 VALIDITY_DAYS = 365
-SERVICE_IP = "10.0.0.1"  # first address of the service range: the `kubernetes` Service
+SERVICE_IP = "127.16.0.1"  # first address of the service range: the `kubernetes` Service
 API_SERVER_NAMES = (
     "localhost",
     "kubernetes",
@@ -176,6 +176,24 @@ def ensure_pki(directory: Path) -> Pki:
         mode=0o644,
     )
     return pki
+
+
+def issue_client(pki: Pki, pair: Pair, cn: str, org: str | None = None) -> Pair:
+    """Issue a client certificate for user `cn` (group `org`) from the existing Kubernetes CA.
+
+    For processes that join the control plane later (the Training Operator), each with an
+    identity of its own that RBAC can grant exactly what it needs.
+    """
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    ca_cert = x509.load_pem_x509_certificate(pki.ca.cert.read_bytes())
+    ca_key = serialization.load_pem_private_key(pki.ca.key.read_bytes(), password=None)
+    assert isinstance(ca_key, ec.EllipticCurvePrivateKey)
+    pair.cert.parent.mkdir(parents=True, exist_ok=True)
+    _issue(pair, ca_cert, ca_key, cn, org, client=True)
+    return pair
 
 
 def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:

@@ -26,6 +26,8 @@ from platformctl.aws import AwsTarget
 from platformctl.config import Environment, load_platform
 from platformctl.errors import OperationError, UsageError
 from platformctl.fsutil import write_atomic
+from platformctl.kwokconfig import check_training_seconds
+from platformctl.offline import offline_dir
 from platformctl.paths import state_dir
 from platformctl.render import DEFAULT_SANDBOX_ENDPOINT
 from platformctl.report import Reporter
@@ -44,11 +46,15 @@ class SandboxOptions:
     port: int | None = None
     wait_seconds: float = 60.0
     only: tuple[str, ...] = ()  # start just these components (by name); empty means all
+    offline_dir: Path | None = None  # else PLATFORMCTL_OFFLINE_DIR, else ../shared/offline
+    charts_port: int | None = None  # the chart repository's port (default 8879)
+    training_seconds: float = 5.0  # how long a training pod runs on the fake nodes
 
 
 @dataclass(frozen=True)
 class ComponentStatus:
-    """What one component is doing. action: started, reused, replaced, stopped, running, absent."""
+    """What one component is doing. action: started, reused, replaced, stopped, running, absent,
+    waiting (an optional component that starts once something else exists)."""
 
     name: str
     running: bool
@@ -334,9 +340,11 @@ def _tail(path: Path, lines: int = 5, *, start: int = 0) -> str:
 
 def components() -> tuple[Component, ...]:
     """Every sandbox component in start order."""
+    from platformctl.chartrepo import ChartRepository
     from platformctl.controlplane import ControlPlaneComponent
+    from platformctl.trainingop import TrainingOperator
 
-    return (Moto(), ControlPlaneComponent())
+    return (Moto(), ChartRepository(), ControlPlaneComponent(), TrainingOperator())
 
 
 @dataclass(frozen=True)
@@ -362,6 +370,10 @@ def up(root: Path, reporter: Reporter, options: SandboxOptions | None = None) ->
     opts = options or SandboxOptions()
     if opts.port is not None and not 1 <= opts.port <= 65535:
         raise UsageError(f"--port {opts.port} is not a TCP port number (1-65535).")
+    if opts.charts_port is not None and not 1 <= opts.charts_port <= 65535:
+        raise UsageError(f"--charts-port {opts.charts_port} is not a TCP port number (1-65535).")
+    check_training_seconds(opts.training_seconds)
+    offline_dir(opts.offline_dir, root=root)  # a named directory that does not exist is bad input
     names = [c.name for c in components()]
     unknown = [n for n in opts.only if n not in names]
     if unknown:

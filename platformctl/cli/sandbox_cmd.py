@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import typer
 
@@ -11,7 +12,8 @@ from platformctl.cli.context import AppContext, ConsoleReporter
 
 sandbox_app = typer.Typer(
     name="sandbox",
-    help="Run the local sandbox: a moto AWS emulator on 127.0.0.1 (and the local control plane).",
+    help="Run the local sandbox on 127.0.0.1: a moto AWS emulator, a Helm chart repository, "
+    "the local control plane and the Training Operator.",
     no_args_is_help=True,
 )
 
@@ -40,6 +42,8 @@ def _print(app: AppContext, result: object, as_json: bool) -> None:
         state = "[green]running[/]" if c.running else "[dim]stopped[/]"
         if c.action in ("started", "reused", "replaced"):
             state += f" ({c.action})"
+        elif c.action == "waiting":
+            state = "[yellow]waiting[/]"
         table.add_row(
             c.name, state, str(c.pid or "-"), c.endpoint or "-", c.started_at or "-", c.detail
         )
@@ -56,11 +60,36 @@ Only = typer.Option(
 )
 
 
+OfflineDir = typer.Option(
+    None,
+    "--offline-dir",
+    help="Directory of offline charts and sources (default: $PLATFORMCTL_OFFLINE_DIR, else "
+    "../shared/offline next to the repository when it exists); its charts/*.tgz, verified "
+    "against its SHA256SUMS, are served as a Helm chart repository.",
+    show_default=False,
+)
+ChartsPort = typer.Option(
+    None,
+    "--charts-port",
+    help="Port of the Helm chart repository on 127.0.0.1 (default 8879).",
+    show_default=False,
+)
+TrainingSeconds = typer.Option(
+    5.0,
+    "--training-seconds",
+    help="How long a training pod (one the Training Operator made) runs on the fake nodes "
+    "before it ends Succeeded; read when the control plane starts.",
+)
+
+
 @sandbox_app.command("up")
 def up(
     ctx: typer.Context,
     port: int | None = Port,
     only: list[str] | None = Only,
+    offline_dir: Path | None = OfflineDir,
+    charts_port: int | None = ChartsPort,
+    training_seconds: float = TrainingSeconds,
     as_json: bool = options.Json,
 ) -> None:
     """Start the sandbox (idempotent: a running one is reused) and wait until it answers.
@@ -76,6 +105,8 @@ def up(
       platformctl sandbox up
 
       platformctl sandbox up --port 5055 --only moto --json
+
+      platformctl sandbox up --offline-dir ../shared/offline --training-seconds 30
     """
     from platformctl import sandbox
 
@@ -83,7 +114,13 @@ def up(
     result = sandbox.up(
         app.root,
         ConsoleReporter(app.err),
-        sandbox.SandboxOptions(port=port, only=tuple(only or ())),
+        sandbox.SandboxOptions(
+            port=port,
+            only=tuple(only or ()),
+            offline_dir=offline_dir,
+            charts_port=charts_port,
+            training_seconds=training_seconds,
+        ),
     )
     _print(app, result, as_json)
     if not as_json:
@@ -91,6 +128,11 @@ def up(
         if endpoint:
             app.console.print(
                 f"AWS endpoint: {endpoint}  (export PLATFORMCTL_AWS_ENDPOINT={endpoint})"
+            )
+        charts = next((c.endpoint for c in result.components if c.name == "charts"), None)
+        if charts:
+            app.console.print(
+                f"Chart repository: {charts}  (export PLATFORMCTL_CHART_REPOSITORY={charts})"
             )
 
 

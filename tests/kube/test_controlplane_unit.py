@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from platformctl import controlplane, proc
+from platformctl import controlplane, fakenodes, lockdown, proc
 from platformctl.report import SilentReporter
 from tests.conftest import REPO
 
@@ -94,6 +95,33 @@ def test_stop_leaves_a_reused_pid_alone(tmp_path: Path) -> None:
         proc.stop(other)
 
 
+def test_a_running_apiserver_without_the_egress_protections_is_not_reused(tmp_path: Path) -> None:
+    """A control plane started by an older platformctl is restarted, not reused as is."""
+
+    def api_running(*args: str) -> controlplane.ControlPlaneStatus:
+        pid = proc.spawn(
+            [sys.executable, "-c", "import time; time.sleep(60)", *args],
+            log_path=tmp_path / "api.log",
+        )
+        pids.append(pid)
+        cmdline = Path(f"/proc/{pid}/cmdline")
+        while b"time.sleep" not in cmdline.read_bytes():  # until the child has exec'd
+            time.sleep(0.01)
+        component = controlplane.ComponentStatus("kube-apiserver", True, pid, 6443)
+        return controlplane.ControlPlaneStatus(str(tmp_path), True, None, None, True, (component,))
+
+    pids: list[int] = []
+    try:
+        protected = api_running(
+            *lockdown.ADMISSION_ARGS, f"--service-cluster-ip-range={controlplane.SERVICE_CIDR}"
+        )
+        assert controlplane._locked_down(protected)
+        assert not controlplane._locked_down(api_running("--service-cluster-ip-range=10.0.0.0/24"))
+    finally:
+        for pid in pids:
+            proc.stop(pid)
+
+
 def test_purge_removes_the_directory(tmp_path: Path) -> None:
     base = tmp_path / "cp"
     (base / "etcd").mkdir(parents=True)
@@ -129,7 +157,7 @@ def test_fake_nodes_follow_the_sandbox_node_groups() -> None:
     from platformctl.config import load_platform
 
     env = load_platform(REPO).get("sandbox")
-    nodes = {n.name: n for n in controlplane.fake_nodes(env)}
+    nodes = {n.name: n for n in fakenodes.fake_nodes(env)}
     assert sorted(nodes) == ["sandbox-cpu-0", "sandbox-cpu-1", "sandbox-gpu-0"]
     cpu, gpu = nodes["sandbox-cpu-0"], nodes["sandbox-gpu-0"]
     assert cpu.labels["platformctl.io/pool"] == "cpu" and cpu.taints == ()
@@ -146,7 +174,7 @@ def test_a_group_of_desired_size_zero_still_gets_one_fake_node() -> None:
 
     env = load_platform(REPO).get("sandbox")
     groups = tuple(replace(g, desired_size=0) for g in env.node_groups)
-    names = [n.name for n in controlplane.fake_nodes(replace(env, node_groups=groups))]
+    names = [n.name for n in fakenodes.fake_nodes(replace(env, node_groups=groups))]
     assert names == ["sandbox-cpu-0", "sandbox-gpu-0"]
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from platformctl import controlplane, postinstall
+from platformctl import controlplane, fakenodes, kwokconfig, postinstall
 from platformctl.config import load_platform, resolve_org
 from platformctl.kube import Kube, NodeState
 from platformctl.report import SilentReporter
@@ -33,8 +33,11 @@ def _until(what: str, check: Callable[[], Any], timeout: float = 60) -> Any:
 
 
 @pytest.fixture(scope="module")
-def nodes(control_plane: ControlPlane) -> Iterator[tuple[NodeState, ...]]:
-    """The fake nodes, once all are Ready (skips loudly when kwok is not installed)."""
+def nodes(control_plane: ControlPlane, api: Any) -> Iterator[tuple[NodeState, ...]]:
+    """The fake nodes, once all are Ready and the node lifecycle controller has lifted
+    their not-ready taint (skips loudly when kwok is not installed)."""
+    from kubernetes import client
+
     if not control_plane.kwok:
         pytest.skip(
             "SKIPPED: kwok is not installed, so the sandbox has no fake nodes and the "
@@ -47,7 +50,12 @@ def nodes(control_plane: ControlPlane) -> Iterator[tuple[NodeState, ...]]:
         def ready() -> tuple[NodeState, ...] | None:
             current = kube.nodes()
             ok = [n.name for n in current if n.ready] == list(EXPECTED_NODES)
-            return current if ok else None
+            tainted = [
+                node.metadata.name
+                for node in client.CoreV1Api(api).list_node().items
+                if any(t.key == "node.kubernetes.io/not-ready" for t in node.spec.taints or ())
+            ]
+            return current if ok and not tainted else None
 
         yield _until("the fake nodes to be Ready", ready)
 
@@ -69,7 +77,7 @@ def test_fake_nodes_of_the_sandbox_node_groups_become_ready_with_their_labels_an
     assert [(t.key, t.value, t.effect) for t in raw.spec.taints] == [
         ("nvidia.com/gpu", "true", "NoSchedule")
     ]
-    assert raw.metadata.annotations[controlplane.KWOK_ANNOTATION] == "fake"
+    assert raw.metadata.annotations[fakenodes.KWOK_ANNOTATION] == "fake"
     st = controlplane.status(REPO, base=control_plane.base)
     assert st.kwok and st.fake_nodes == EXPECTED_NODES
     assert "fake nodes sandbox-cpu-0, sandbox-cpu-1, sandbox-gpu-0" in controlplane.describe(st)
@@ -167,3 +175,41 @@ def test_eks_stage_reports_the_ready_nodes_the_gpu_node_and_its_allocatable_gpu(
     assert gpu.message == "1 GPU nodes, 1 allocatable nvidia.com/gpu"
     assert gpu.data["gpu_nodes"] == [{"name": "sandbox-gpu-0", "nvidia.com/gpu": 1}]
     assert gpu.data["allocatable_gpus"] == 1
+
+
+def test_a_training_pod_runs_for_the_training_seconds_then_succeeds_and_others_keep_running(
+    api: Any, namespace: str, nodes: tuple[NodeState, ...]
+) -> None:
+    """kwok's Stage for pods that carry the Training Operator's job label."""
+    from kubernetes import client
+
+    core = client.CoreV1Api(api)
+
+    def pod(name: str, labels: dict[str, str]) -> Any:
+        return client.V1Pod(
+            metadata=client.V1ObjectMeta(name=name, labels=labels),
+            spec=client.V1PodSpec(
+                restart_policy="OnFailure",
+                containers=[client.V1Container(name="pytorch", image="registry.invalid/t:1")],
+            ),
+        )
+
+    _until(
+        "the namespace's service account",
+        lambda: core.list_namespaced_service_account(namespace).items,
+    )
+    core.create_namespaced_pod(namespace, pod("master", {kwokconfig.TRAINING_LABEL: "job"}))
+    core.create_namespaced_pod(namespace, pod("web", {"app": "web"}))
+
+    def phase(name: str) -> str:
+        return str(core.read_namespaced_pod(name, namespace).status.phase)
+
+    _until("the training pod to run", lambda: phase("master") == "Running")
+    running_since = time.monotonic()
+    _until("the training pod to succeed", lambda: phase("master") == "Succeeded")
+    ran = time.monotonic() - running_since
+    # The session's control plane keeps the default run time.
+    assert kwokconfig.DEFAULT_TRAINING_SECONDS - 1 <= ran <= kwokconfig.DEFAULT_TRAINING_SECONDS + 5
+    [status] = core.read_namespaced_pod("master", namespace).status.container_statuses
+    assert (status.state.terminated.exit_code, status.state.terminated.reason) == (0, "Completed")
+    assert phase("web") == "Running"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 import stat
 from pathlib import Path
@@ -37,7 +38,13 @@ def test_certificates_chain_to_their_ca_with_the_right_names(tmp_path: Path) -> 
     server = _cert(pki.apiserver.cert)
     sans = server.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert "kubernetes.default.svc" in sans.get_values_for_type(x509.DNSName)
-    assert {str(ip) for ip in sans.get_values_for_type(x509.IPAddress)} == {"127.0.0.1", "10.0.0.1"}
+    # 127.0.0.1 and the `kubernetes` Service: the first address of the (loopback) range.
+    assert {str(ip) for ip in sans.get_values_for_type(x509.IPAddress)} == {
+        "127.0.0.1",
+        "127.16.0.1",
+    }
+    first = next(ipaddress.ip_network(controlplane.SERVICE_CIDR).hosts())
+    assert str(first) == "127.16.0.1"
     eku = server.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     assert list(eku) == [ExtendedKeyUsageOID.SERVER_AUTH]
 
