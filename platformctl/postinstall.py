@@ -403,6 +403,30 @@ def mesh_ztunnel(ctx: StepContext) -> StepResult:
 # --- kubeflow -------------------------------------------------------------------------
 
 
+def kubeflow_sandbox_operator(ctx: StepContext) -> StepResult:
+    """In the sandbox, the Training Operator runs as a local process against the control
+    plane (its in-cluster Deployment sits on a fake node); start it now that its CRDs exist."""
+    if not ctx.env.sandbox:
+        return StepResult(
+            "kubeflow", "sandbox-operator", True, "skipped", "runs in the cluster (not a sandbox)"
+        )
+    from platformctl.trainingop import ensure_training_operator
+
+    status = ensure_training_operator(ctx.root, ctx.reporter)
+    if not status.running:
+        raise OperationError(
+            f"The sandbox's Training Operator is not running ({status.action}: {status.detail}); "
+            "PyTorchJobs would get no pods."
+        )
+    return StepResult(
+        "kubeflow",
+        "sandbox-operator",
+        True,
+        status.action,
+        f"Training Operator process {status.pid} ({status.detail})",
+    )
+
+
 def kubeflow_operator(ctx: StepContext) -> StepResult:
     namespace, name = TRAINING_OPERATOR
     state = wait_deployment(ctx, namespace, name, "kubeflow")
@@ -472,6 +496,12 @@ REGISTRY: dict[str, tuple[Step, ...]] = {
         ),
         Step(
             "kubeflow", "crds-established", "check the training CRDs are Established", kubeflow_crds
+        ),
+        Step(
+            "kubeflow",
+            "sandbox-operator",
+            "sandbox: run the Training Operator against the control plane",
+            kubeflow_sandbox_operator,
         ),
     ),
 }
