@@ -1,7 +1,13 @@
 """The sandbox's Helm chart repository: the offline charts, served on 127.0.0.1.
 
-`sandbox up` copies every `charts/*.tgz` of the offline directory into .platformctl/charts/
-(each verified against the directory's SHA256SUMS first), indexes them with the pinned
+`sandbox up` packages every `charts/*.tgz` of the offline directory into .platformctl/charts/
+(each verified against the directory's SHA256SUMS first) with `helm package`, as chart
+publishers do: that honours each chart's .helmignore, which an archive made otherwise may
+not have (aws-load-balancer-controller 3.5.0 offline carries crds/kustomization.yaml, which
+its .helmignore excludes and which no Helm can install), and stamps the version the file
+name carries where Chart.yaml still holds the source tree's development version, as the
+publisher's release tooling does (gpu-operator v25.3.0's source says v1.0.0-devel). It
+indexes them with the pinned
 helm (`helm repo index`, relative URLs, so the index does not depend on the port) and
 serves the folder with Python's own HTTP server. It is an ordinary chart repository, as an
 internal mirror (Artifactory, Harbor, ChartMuseum) would be: the modules' `*_repository`
@@ -68,12 +74,49 @@ def sync_charts(root: Path, directory: Path, reporter: Reporter) -> list[str]:
         if stale.name not in wanted:
             stale.unlink()
     for archive in archives:
-        copy = target / archive.name
-        if not copy.is_file() or offline.sha256_file(copy) != sums[_relative(directory, archive)]:
-            shutil.copyfile(archive, copy)
+        served = target / archive.name
+        source = target / f".{archive.name}.source-sha256"
+        wanted_sum = sums[_relative(directory, archive)]
+        if served.is_file() and source.is_file() and source.read_text() == wanted_sum:
+            continue
+        _package(root, helm, archive, target)
+        source.write_text(wanted_sum)
     reporter.step(f"sandbox: index {len(archives)} charts from {directory / 'charts'}")
     proc.run([helm, "repo", "index", target], env=_helm_env(root))
     return sorted(wanted)
+
+
+def _package(root: Path, helm: Path, archive: Path, target: Path) -> None:
+    """`helm package` of the chart in `archive`, into `target` (same name: name-version)."""
+    import tarfile
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="platformctl-chart-") as scratch:
+        with tarfile.open(archive, "r:gz") as tar:
+            tar.extractall(scratch, filter="data")
+        (chart,) = [p for p in Path(scratch).iterdir() if p.is_dir()]
+        out = Path(scratch) / "out"
+        stamp: list[str | Path] = []
+        published = archive.name.removesuffix(".tgz").removeprefix(f"{chart.name}-")
+        if published != _chart_field(chart, "version"):
+            stamp = ["--version", published, "--app-version", published]
+        cmd: list[str | Path] = [helm, "package", chart, "--destination", out, *stamp]
+        proc.run(cmd, env=_helm_env(root))
+        (packaged,) = out.glob("*.tgz")
+        if packaged.name != archive.name:
+            raise OperationError(
+                f"helm package of {archive.name} made {packaged.name}; the chart's name and "
+                "version do not match its file name."
+            )
+        shutil.move(packaged, target / archive.name)
+
+
+def _chart_field(chart: Path, field: str) -> str:
+    """A top-level string field of a chart's Chart.yaml."""
+    import yaml
+
+    data = yaml.safe_load((chart / "Chart.yaml").read_text(encoding="utf-8"))
+    return str(data.get(field, "")) if isinstance(data, dict) else ""
 
 
 def _relative(directory: Path, path: Path) -> str:

@@ -4,6 +4,7 @@ helm and served on 127.0.0.1; the real helm installs from it."""
 from __future__ import annotations
 
 import shutil
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -91,9 +92,12 @@ def test_up_serves_the_verified_offline_charts_and_helm_reads_them(
         env=_helm_env(tmp_path),
     )
     assert pulled.returncode == 0
-    assert offline.sha256_file(tmp_path / "prometheus-27.45.0.tgz") == offline.sha256_file(
-        offline_charts / "charts" / "prometheus-27.45.0.tgz"
-    )
+    # Served as `helm package` publishes: .helmignore honoured, the version stamped.
+    with tarfile.open(served / "aws-load-balancer-controller-3.5.0.tgz") as tar:
+        names = tar.getnames()
+    assert "aws-load-balancer-controller/crds/crds.yaml" in names
+    assert "aws-load-balancer-controller/crds/kustomization.yaml" not in names
+    assert [e["version"] for e in index["entries"]["gpu-operator"]] == ["v25.3.0"]
 
     assert ChartRepository().env(repo) == {CHART_REPOSITORY_ENV: url}
     status = cli("sandbox", "status", "--json").json()

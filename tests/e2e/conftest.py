@@ -41,7 +41,7 @@ class Done:
 
     def check(self) -> Done:
         assert self.code == 0, (
-            f"platformctl {' '.join(self.args)} exited {self.code}:\n{self.err[-6000:]}"
+            f"platformctl {' '.join(self.args)} exited {self.code}:\n{self.err[-4000:]}\n{self.out[-4000:]}"
         )
         return self
 
