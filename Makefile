@@ -61,12 +61,12 @@ demo: venv tools
 	$(BIN)/platformctl deploy eks $(SANDBOX) --yes
 	$(BIN)/platformctl deploy mesh $(SANDBOX) --yes
 	$(BIN)/platformctl deploy kubeflow $(SANDBOX) --yes
-	$(BIN)/platformctl train submit examples/pytorch-ddp $(SANDBOX) --workers 2 --epochs 1 --wait --timeout 300
+	$(BIN)/platformctl train submit examples/pytorch-ddp $(SANDBOX) --namespace kubeflow --workers 2 --epochs 1 --wait --timeout 300
 	$(BIN)/platformctl status $(SANDBOX)
 	@echo
 	@echo "The platform runs on the sandbox (all on 127.0.0.1):"
 	@echo "  kubeconfig   export KUBECONFIG=$$PWD/.platformctl/controlplane/kubeconfig   (kubectl get pods -A)"
-	@echo "  training     .venv/bin/platformctl train list $(SANDBOX)"
+	@echo "  training     .venv/bin/platformctl train list $(SANDBOX) --namespace kubeflow"
 	@echo "  AWS side     .venv/bin/platformctl status $(SANDBOX)"
 	@echo "On a real environment, after add-cluster (here kwok only simulates the pods, so nothing listens):"
 	@echo "  Kiali        kubectl -n istio-system port-forward svc/kiali 20001:20001   → http://127.0.0.1:20001/kiali"

@@ -61,7 +61,9 @@ class Tools:
 def environment(tools: Tools, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """Variables for every terragrunt run: OpenTofu in automation, one shared plugin cache.
 
-    `extra` (e.g. the sandbox endpoint) never overrides a variable the user exported.
+    `extra` (e.g. the sandbox endpoint) never overrides a variable the user exported, but
+    PATH: extra's PATH is the user's with this platformctl's directory in front (see
+    orchestrate.environment_for), so the units' hooks find the same platformctl.
     """
     from platformctl.providers import cli_config_env
 
@@ -73,7 +75,7 @@ def environment(tools: Tools, extra: Mapping[str, str] | None = None) -> dict[st
     # Our CLI configuration (plugin cache, provider mirror) unless the user has their own.
     env.update(cli_config_env(write=tools.plugin_cache_dir.is_dir()))
     for key, value in (extra or {}).items():
-        if key not in os.environ:
+        if key not in os.environ or key == "PATH":
             env[key] = value
     return env
 

@@ -115,6 +115,7 @@ def _submit(sandbox: Sandbox, name: str, *options: str) -> Any:
     example = str(REPO / "examples" / "pytorch-ddp")
     done = sandbox.run(
         *("train", "submit", example, "--org", ORG, "--env", ENV, "--json", "--name", name),
+        *("--namespace", "kubeflow"),
         *("--epochs", "1", "--wait", "--timeout", "300", *options),
     ).check()
     assert done.json()["phase"] == "Succeeded", done.out
