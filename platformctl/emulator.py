@@ -127,7 +127,12 @@ def apply_corrections() -> tuple[str, ...]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     from moto.server import main as moto_main
+    from werkzeug.serving import WSGIRequestHandler
 
+    # AWS keeps HTTP/1.1 connections alive; Werkzeug's development server answers HTTP/1.0
+    # and closes each one, which the AWS SDK's response logging (TF_LOG=DEBUG) then and
+    # again reads from after the close ("use of closed network connection").
+    WSGIRequestHandler.protocol_version = "HTTP/1.1"
     applied = apply_corrections()
     print(f"platformctl emulator corrections: {', '.join(applied)}", file=sys.stderr, flush=True)
     moto_main(list(argv) if argv is not None else sys.argv[1:])
