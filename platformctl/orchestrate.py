@@ -373,6 +373,19 @@ class _UnitTrack:
     started: float | None = None
     ended: float | None = None
     tail: list[str] = field(default_factory=list)
+    # The first "Error:" OpenTofu printed and the lines after it: the cause, which the
+    # plain tail often misses (output after the error pushes it out).
+    error: list[str] = field(default_factory=list)
+
+    def add(self, lines: list[str]) -> None:
+        self.tail = (self.tail + lines)[-TAIL_LINES:]
+        for line in lines:
+            starts = not self.error and line.lstrip().startswith("Error:")
+            if starts or 0 < len(self.error) < TAIL_LINES:
+                self.error.append(line)
+
+    def summary(self) -> str:
+        return "\n".join(self.error or self.tail)
 
 
 @dataclass(frozen=True)
@@ -442,7 +455,7 @@ class _Phase:
                 return
             self.logs.write(unit, event.message.rstrip("\n"))
             track = self.tracks[unit]
-            track.tail = (track.tail + lines)[-TAIL_LINES:]
+            track.add(lines)
             # Discovery logs about a unit (config parsing, mock outputs) before it runs;
             # it is running once OpenTofu or one of its hooks is.
             starting = event.tf_command is not None or event.message.startswith("Executing hook")
@@ -540,7 +553,7 @@ def run_phase(
     return PhaseOutcome(
         results=results,
         mocked=frozenset(watcher.mocked),
-        tails={u: "\n".join(watcher.tracks[u].tail) for u in units},
+        tails={u: watcher.tracks[u].summary() for u in units},
         durations=durations,
         interrupted=interrupted,
         returncode=code,
