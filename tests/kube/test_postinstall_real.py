@@ -217,7 +217,7 @@ def test_kubeflow_stage_checks_the_operator_and_crds(control_plane: ControlPlane
                 "sandbox",
                 "kubeflow",
                 SilentReporter(),
-                timeout=3,
+                timeout=10,
                 kubeconfig=control_plane.kubeconfig,
                 poll=0.2,
             )
