@@ -22,7 +22,7 @@ from platformctl.config import Environment, Org, Platform
 from platformctl.errors import Interrupted, OperationError, PlatformctlError, UsageError
 from platformctl.graph import Graph, read_graph
 from platformctl.paths import state_dir
-from platformctl.planreport import PlanCounts, read_plan_json
+from platformctl.planreport import PlanCounts
 from platformctl.report import Reporter
 from platformctl.runs import RunDir, UnitLogs, new_run
 
@@ -157,6 +157,7 @@ class Options:
     ask: Ask | None = None
     post_install: bool = True
     extra_env: Mapping[str, str] = field(default_factory=dict)
+    plan_json: bool = False  # also keep each plan's `tofu show -json` (tfplan.json)
 
 
 # --- setup -------------------------------------------------------------------------------
@@ -419,6 +420,7 @@ class _Phase:
         kind: str,
         logs: UnitLogs,
         progress: UnitProgress,
+        on_done: Callable[[str], None] | None = None,
     ) -> None:
         self.stack = stack
         self.graph = graph
@@ -430,6 +432,7 @@ class _Phase:
         self.mocked: set[str] = set()
         self.stack_tail: list[str] = []
         self.lock = threading.Lock()
+        self.on_done = on_done
 
     def _set(self, unit: str, state: str) -> None:
         track = self.tracks[unit]
@@ -442,6 +445,8 @@ class _Phase:
             track.ended = now
         track.state = state
         self.progress.update(unit, state)
+        if state == DONE and self.on_done is not None:
+            self.on_done(unit)
 
     def on_event(self, event: tg.LogEvent) -> None:
         with self.lock:
@@ -491,7 +496,7 @@ def run_phase(
     env: Mapping[str, str],
     parallelism: int | None,
     plans: Path | None = None,
-    json_plans: bool = False,
+    on_done: Callable[[str], None] | None = None,
 ) -> PhaseOutcome:
     """Run one `terragrunt run --all` over `units` and return each unit's result."""
     report = run.report_file(env_name, phase)
@@ -502,11 +507,18 @@ def run_phase(
         units=units,
         parallelism=parallelism,
         out_dir=plans,
-        json_out_dir=plans if json_plans else None,
         report_file=report,
         env=env,
     )
-    watcher = _Phase(stack=stack, graph=graph, units=units, kind=kind, logs=logs, progress=progress)
+    watcher = _Phase(
+        stack=stack,
+        graph=graph,
+        units=units,
+        kind=kind,
+        logs=logs,
+        progress=progress,
+        on_done=on_done,
+    )
     for unit in units:
         logs.write(unit, f"=== {phase}: {' '.join(command)} ===")
     progress.begin(f"{env_name}: {phase}", units)
@@ -623,8 +635,11 @@ def _plan(
     progress: UnitProgress,
     destroy: bool = False,
 ) -> tuple[PhaseOutcome, dict[str, UnitResult], Path]:
+    from platformctl import planjson
+
     plans = run.plans_dir(ctx.env.name, phase)
     command = ["plan", "-destroy"] if destroy else ["plan"]
+    exporter = planjson.Exporter(tools, ctx.stack, plans, ctx.extra_env) if opts.plan_json else None
     outcome = run_phase(
         tools=tools,
         stack=ctx.stack,
@@ -640,17 +655,17 @@ def _plan(
         env=ctx.extra_env,
         parallelism=opts.parallelism,
         plans=plans,
-        json_plans=True,
+        on_done=exporter.submit if exporter is not None else None,
     )
+    planned = [u for u in units if outcome.results[u] == "succeeded"]
+    counts, no_json = planjson.plan_counts(
+        tools, ctx.stack, plans, planned, ctx.extra_env, exporter
+    )
+    ctx.errors += [f"{unit}: `tofu show -json` of its saved plan failed." for unit in no_json]
     results = {}
     for unit in units:
-        counts = (
-            read_plan_json(plans / unit / tg.PLAN_JSON_FILE)
-            if outcome.results[unit] == "succeeded"
-            else None
-        )
         results[unit] = _unit_result(
-            ctx=ctx, run=run, unit=unit, outcome=outcome, status_ok=PLANNED, counts=counts
+            ctx=ctx, run=run, unit=unit, outcome=outcome, status_ok=PLANNED, counts=counts.get(unit)
         )
     return outcome, results, plans
 
@@ -732,8 +747,9 @@ def plan_all(
 ) -> RunResult:
     """Plan every unit of each selected environment (one environment after another).
 
-    Each unit's plan is saved in the run directory with its `tofu show -json`; the result
-    gives per-unit counts and whether the plan used mock outputs.
+    Each unit's plan is saved in the run directory (with its `tofu show -json` when
+    opts.plan_json); the result gives per-unit counts, read from the saved plans, and
+    whether the plan used mock outputs.
     """
     progress = progress or NoProgress()
     env_names = [e.name for e in platform.select(env_name)]
@@ -788,7 +804,6 @@ def plan_all(
                     units=units,
                     parallelism=opts.parallelism,
                     out_dir=plans,
-                    json_out_dir=plans,
                     env=tg.environment(tools, ctx.extra_env),
                 )
                 commands.append(_describe(inv))
@@ -927,7 +942,6 @@ def deploy(
                     units=scope,
                     parallelism=opts.parallelism,
                     out_dir=plans / "plan",
-                    json_out_dir=plans / "plan",
                     env=env_vars,
                 )
             )
@@ -948,7 +962,6 @@ def deploy(
                             ["plan"],
                             units=level,
                             out_dir=plans / f"level-{i}",
-                            json_out_dir=plans / f"level-{i}",
                             env=env_vars,
                         )
                     )

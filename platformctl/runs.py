@@ -2,7 +2,8 @@
 
 Layout: <env>/<unit>.log (that unit's lines of every phase), <env>/terragrunt-<phase>.log
 (terragrunt's raw output), <env>/<phase>.report.json (terragrunt's run report),
-<env>/plans/<phase>/<unit>/tfplan.{tfplan,json} and summary.json (the result document).
+<env>/plans/<phase>/<unit>/tfplan.tfplan (and tfplan.json, its `tofu show -json`, with
+plan-all --plan-json) and summary.json (the result document).
 """
 
 from __future__ import annotations
