@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from platformctl import terragrunt as tg
 from platformctl.config import Environment, Org, Platform
@@ -25,6 +25,9 @@ from platformctl.paths import state_dir
 from platformctl.planreport import PlanCounts
 from platformctl.report import Reporter
 from platformctl.runs import RunDir, UnitLogs, new_run
+
+if TYPE_CHECKING:
+    from platformctl.proc import Streamed
 
 # Final statuses of a unit in a result document.
 PLANNED, NO_CHANGES, FAILED, SKIPPED, APPLIED, DESTROYED = (
@@ -178,14 +181,16 @@ def ensure_rendered(
     *,
     dry_run: bool,
     checks: Callable[[], None] | None = None,
+    before_writes: Callable[[], None] | None = None,
 ) -> Path:
     """Render live/<org> when it differs from what the templates and platform.toml give.
 
     `checks` (the sandbox, tools, credentials and state backend) run after the tree is
     rendered in memory and before anything is written: a run that cannot start leaves
-    live/ as it was. Returns the root whose live/ holds the fresh tree: `root`, or for a
-    dry run with a stale tree a temporary copy (removed at exit), so the steps shown are
-    the real ones.
+    live/ as it was; `before_writes` runs only when live/ is about to be rewritten (plan-all
+    checks credentials then, and otherwise beside terragrunt). Returns the root whose live/
+    holds the fresh tree: `root`, or for a dry run with a stale tree a temporary copy
+    (removed at exit), so the steps shown are the real ones.
     """
     from platformctl import render
 
@@ -210,6 +215,8 @@ def ensure_rendered(
         atexit.register(shutil.rmtree, preview, True)
         render.write_tree(preview, tree, all_envs=env_name is None)
         return preview
+    if before_writes is not None:
+        before_writes()
     result = render.write_tree(root, tree, all_envs=env_name is None)
     kept = f", {len(result.kept)} hand-written left alone" if result.kept else ""
     reporter.warn(
@@ -282,6 +289,8 @@ def run_preflight(
 
     check = getattr(preflight, "preflight", None)
     if check is None:
+        return
+    if preflight.recently_passed(root, org, env, reporter):
         return
     check(root, org, env, reporter, ask=opts.ask or (lambda _question: False))
 
@@ -497,6 +506,7 @@ def run_phase(
     parallelism: int | None,
     plans: Path | None = None,
     on_done: Callable[[str], None] | None = None,
+    on_start: Callable[[Streamed], None] | None = None,
 ) -> PhaseOutcome:
     """Run one `terragrunt run --all` over `units` and return each unit's result."""
     report = run.report_file(env_name, phase)
@@ -526,7 +536,10 @@ def run_phase(
     code = 1
     try:
         code = tg.execute(
-            invocation, log_path=run.terragrunt_log(env_name, phase), on_event=watcher.on_event
+            invocation,
+            log_path=run.terragrunt_log(env_name, phase),
+            on_event=watcher.on_event,
+            on_start=on_start,
         )
     except (Interrupted, KeyboardInterrupt):
         interrupted = True
@@ -634,6 +647,7 @@ def _plan(
     opts: Options,
     progress: UnitProgress,
     destroy: bool = False,
+    on_start: Callable[[Streamed], None] | None = None,
 ) -> tuple[PhaseOutcome, dict[str, UnitResult], Path]:
     from platformctl import planjson
 
@@ -656,6 +670,7 @@ def _plan(
         parallelism=opts.parallelism,
         plans=plans,
         on_done=exporter.submit if exporter is not None else None,
+        on_start=on_start,
     )
     planned = [u for u in units if outcome.results[u] == "succeeded"]
     counts, no_json = planjson.plan_counts(
@@ -749,11 +764,57 @@ def plan_all(
 
     Each unit's plan is saved in the run directory (with its `tofu show -json` when
     opts.plan_json); the result gives per-unit counts, read from the saved plans, and
-    whether the plan used mock outputs.
+    whether the plan used mock outputs. Terragrunt starts as soon as its command line
+    is known: the messages before it are shown once it runs, and the preflight runs
+    beside it (platformctl.overlap).
     """
-    progress = progress or NoProgress()
-    env_names = [e.name for e in platform.select(env_name)]
-    early = _Early(root, org, platform.select(env_name), reporter, opts)
+    from platformctl.overlap import Held
+
+    with Held(reporter, progress or NoProgress(), active=not opts.dry_run) as held:
+        return _plan_all(
+            root,
+            platform,
+            org,
+            env_name,
+            held.reporter,
+            opts=opts,
+            progress=held.progress,
+            changed_base=changed_base,
+            changed=changed,
+            on_exec=held.release,
+        )
+
+
+def _plan_all(
+    root: Path,
+    platform: Platform,
+    org: Org,
+    env_name: str | None,
+    reporter: Reporter,
+    *,
+    opts: Options,
+    progress: UnitProgress,
+    changed_base: str | None,
+    changed: bool,
+    on_exec: Callable[[], None],
+) -> RunResult:
+    from platformctl.overlap import PreflightBeside
+
+    selected = platform.select(env_name)
+    env_names = [e.name for e in selected]
+    checked: set[str] = set()
+    found: list[tg.Tools] = []
+
+    def can_start() -> None:  # the sandbox (for a sandbox environment) and the tools
+        for env in selected:
+            environment_for(root, env, opts)
+        found.append(resolve_tools(root, dry_run=opts.dry_run))
+
+    def before_writes() -> None:  # a stale live/ is rewritten only once the preflight passed
+        for env in selected:
+            run_preflight(root, org, env, reporter, opts)
+            checked.add(env.name)
+
     graph_root = ensure_rendered(
         root,
         platform,
@@ -761,9 +822,10 @@ def plan_all(
         env_name,
         reporter,
         dry_run=opts.dry_run,
-        checks=lambda: early.check(root, platform.select(env_name), opts),
+        checks=can_start,
+        before_writes=before_writes,
     )
-    tools = early.wait_tools()
+    tools = found[-1] if found else resolve_tools(root, dry_run=opts.dry_run)
     run = None if opts.dry_run else new_run(root, "plan")
     envs = _open_envs(
         root=root,
@@ -821,8 +883,18 @@ def plan_all(
                 reporter.info(f"{ctx.env.name}: no unit changed; nothing to plan.")
                 out.append(EnvResult(ctx.env.name, ctx.env.region, ()))
                 continue
-            early.wait_preflight()
             ctx.extra_env = tg.environment(tools, ctx.extra_env)
+            beside = PreflightBeside(
+                root, org, ctx.env, reporter, enabled=opts.preflight and ctx.env.name not in checked
+            )
+
+            def started(
+                child: Streamed, env: str = ctx.env.name, pf: PreflightBeside = beside
+            ) -> None:
+                run.record_start(f"{env}/plan", time.time())
+                on_exec()
+                pf.start(child)
+
             outcome, results, _ = _plan(
                 tools=tools,
                 ctx=ctx,
@@ -831,16 +903,31 @@ def plan_all(
                 phase="plan",
                 opts=opts,
                 progress=progress,
+                on_start=started,
             )
             ctx.results.update(results)
             out.append(ctx.result(units))
+            try:
+                beside.finish(wait=not outcome.interrupted)
+            except PlatformctlError as exc:
+                ctx.errors.append(exc.message)
+                _finish(run, _plan_result(org, run, out, envs), envs)
+                raise
             if outcome.interrupted:
                 interrupted = True
                 break
     except KeyboardInterrupt:
         interrupted = True
-    result = RunResult(org.name, "plan", str(run.path), tuple(out), interrupted=interrupted)
-    return _finish(run, result, envs)
+    return _finish(run, _plan_result(org, run, out, envs, interrupted=interrupted), envs)
+
+
+def _plan_result(
+    org: Org, run: RunDir, out: Sequence[EnvResult], envs: Sequence[_Env], interrupted: bool = False
+) -> RunResult:
+    errors = tuple(e for ctx in envs for e in ctx.errors)
+    return RunResult(
+        org.name, "plan", str(run.path), tuple(out), interrupted=interrupted, errors=errors
+    )
 
 
 def _open_single_env(
