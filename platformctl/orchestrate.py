@@ -186,21 +186,31 @@ def ensure_rendered(
     """Render live/<org> when it differs from what the templates and platform.toml give.
 
     `checks` (the sandbox, tools, credentials and state backend) run after the tree is
-    rendered in memory and before anything is written: a run that cannot start leaves
-    live/ as it was; `before_writes` runs only when live/ is about to be rewritten (plan-all
-    checks credentials then, and otherwise beside terragrunt). Returns the root whose live/
-    holds the fresh tree: `root`, or for a dry run with a stale tree a temporary copy
-    (removed at exit), so the steps shown are the real ones.
+    rendered in memory (or recognised by its render stamp, without rendering) and before
+    anything is written: a run that cannot start leaves live/ as it was; `before_writes`
+    runs only when live/ is about to be rewritten (plan-all checks credentials then, and
+    otherwise beside terragrunt). Returns the root whose live/ holds the fresh tree:
+    `root`, or for a dry run with a stale tree a temporary copy (removed at exit), so the
+    steps shown are the real ones.
     """
     from platformctl import render
+    from platformctl.renderstamp import Stamp
 
     render.ensure_templates(root)
+    where = f"live/{org.name}" + (f"/{env_name}" if env_name else "")
+    stamp = Stamp(root, platform, org, env_name)
+    count = stamp.fresh()
+    if count is not None:
+        if checks is not None:
+            checks()
+        reporter.info(f"{where} is freshly rendered ({count} files).")
+        return root
     tree = render.render_tree(root, platform, org, env_name)
     stale = render.check_tree(root, tree, all_envs=env_name is None)
     if checks is not None:
         checks()
-    where = f"live/{org.name}" + (f"/{env_name}" if env_name else "")
     if stale.fresh:
+        stamp.record()
         reporter.info(f"{where} is freshly rendered ({len(tree.files)} files).")
         return root
     if dry_run:
@@ -218,6 +228,7 @@ def ensure_rendered(
     if before_writes is not None:
         before_writes()
     result = render.write_tree(root, tree, all_envs=env_name is None)
+    stamp.record()
     kept = f", {len(result.kept)} hand-written left alone" if result.kept else ""
     reporter.warn(
         f"{where} was stale; rendered it again ({len(result.written)} written, "
