@@ -17,13 +17,16 @@ import base64
 import hashlib
 import threading
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from platformctl import proc
 from platformctl import terragrunt as tg
 from platformctl.errors import PlatformctlError
 from platformctl.planreport import PlanCounts, read_plan_json
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 _DATA_DIR = ".terraform"
 
@@ -76,6 +79,8 @@ class Exporter:
     def __init__(
         self, tools: tg.Tools, stack: Path, plans: Path, env: Mapping[str, str], workers: int = 2
     ) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
         self.tools = tools
         self.stack = stack
         self.plans = plans

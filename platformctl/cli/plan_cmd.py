@@ -92,7 +92,7 @@ def plan_all(
     platform = load_platform(app.root)
     if env is not None:
         platform.get(env)
-    reporter = ConsoleReporter(app.err)
+    reporter = ConsoleReporter(lambda: app.err)  # rich loads once terragrunt runs
     result = orchestrate.plan_all(
         app.root,
         platform,
@@ -105,7 +105,7 @@ def plan_all(
             preflight=not no_preflight,
             plan_json=plan_json,
         ),
-        progress=LiveUnits(app.err),
+        progress=LiveUnits(lambda: app.err),
         changed=changed,
         changed_base=base,
     )
