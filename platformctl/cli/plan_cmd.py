@@ -66,11 +66,14 @@ def plan_all(
 ) -> None:
     """Plan every unit (terragrunt run --all plan) and show what each would change.
 
-    Renders live/ first if it is stale, runs preflight, then lets terragrunt plan the units
-    in dependency order, with a live line per unit. Plans (with --plan-json also their
-    `tofu show -json`) and per-unit logs are kept in .platformctl/runs/<timestamp>-plan/. The summary gives, per unit, resources to
-    add / change / replace / destroy and whether the plan used mock outputs of a dependency
-    that has no state yet. Exit 0 when every unit planned, 1 when any failed, 130 on Ctrl-C.
+    Renders live/ first if it is stale, then lets terragrunt plan the units in dependency
+    order, with a live line per unit. The preflight (credentials, state bucket) runs beside
+    terragrunt and stops it if it fails; a pass is remembered for 10 minutes per endpoint
+    and identity. Plans (with --plan-json also their `tofu show -json`) and per-unit logs
+    are kept in .platformctl/runs/<timestamp>-plan/. The summary gives, per unit, resources
+    to add / change / replace / destroy and whether the plan used mock outputs of a
+    dependency that has no state yet. Exit 0 when every unit planned, 1 when any failed (or
+    the preflight did), 130 on Ctrl-C.
 
     Examples:
 
