@@ -74,14 +74,21 @@ def test_a_failing_preflight_stops_terragrunt_and_reports_its_sentence(stack: St
     # The preflight's AWS calls go to a port nothing listens on; terragrunt's backend does
     # not use AWS_ENDPOINT_URL (the stack names its endpoint), so it would plan for 30 s.
     dead = f"http://127.0.0.1:{free_port()}"
+    broken = {"AWS_ENDPOINT_URL": dead, "STACK_HOLD_VPC": "30"}
+    # live/ is stale: it is rewritten only once the preflight passed, so nothing starts.
+    early = _plan_all(stack, env=broken)
+    assert early.returncode == 1 and "unreachable" in early.stderr, early.stderr
+    assert not (stack.root / "live").exists() and not _run_dirs(stack)
+
+    assert _plan_all(stack, "--no-preflight").returncode == 0  # renders live/
     started = time.monotonic()
-    done = _plan_all(stack, env={"AWS_ENDPOINT_URL": dead, "STACK_HOLD_VPC": "30"})
+    done = _plan_all(stack, env=broken)
     elapsed = time.monotonic() - started
 
     assert done.returncode == 1, done.stderr
     assert "unreachable" in done.stderr and dead in done.stderr
     assert elapsed < 25, elapsed  # stopped, not waited out
-    (run,) = _run_dirs(stack)
+    run = _run_dirs(stack)[-1]
     summary = json.loads((run / "summary.json").read_text())
     assert summary["ok"] is False and any("unreachable" in e for e in summary["errors"])
     assert summary["environments"][0]["units"][0]["status"] == "failed"
