@@ -137,3 +137,33 @@ def test_the_run_dir_records_when_terragrunt_was_started(stack: Stack) -> None:
     assert 0 < timings["terragrunt_started_after_s"]["sandbox/plan"] < at - before + 0.05
     log = (run / "sandbox" / "terragrunt-plan.log").read_text()
     assert log.startswith("$ ")
+
+
+_AT_EXEC = """
+import subprocess, sys
+from platformctl.cli import main
+HEAVY = ("rich", "pydantic", "jinja2", "hcl2", "boto3", "botocore", "urllib.request", "sh")
+popen = subprocess.Popen.__init__
+def spawn(self, args, *rest, **kwargs):
+    if "terragrunt" in str(args[0]):
+        print("AT EXEC", sorted(m for m in HEAVY if m in sys.modules), file=sys.stderr)
+    popen(self, args, *rest, **kwargs)
+subprocess.Popen.__init__ = spawn
+main(sys.argv[1:])
+"""
+
+
+@pytest.mark.real
+def test_nothing_heavy_is_imported_before_terragrunt_starts(stack: Stack) -> None:
+    assert _plan_all(stack).returncode == 0  # renders live/ and remembers the preflight
+    done = subprocess.run(
+        [sys.executable, "-c", _AT_EXEC, "plan-all", "--org", stack.org.name, "--json"],
+        cwd=stack.root,
+        env={**os.environ, "COLUMNS": "2000"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "AT EXEC []" in done.stderr, done.stderr
