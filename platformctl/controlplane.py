@@ -18,10 +18,7 @@ import base64
 import json
 import shutil
 import socket
-import ssl
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -373,6 +370,10 @@ def https_get(
 ) -> tuple[int, str]:
     """GET over TLS; verifies against `ca` when given (else no verification: loopback probes
     of our own children that serve self-signed certificates)."""
+    import ssl  # here: plan-all reads the sandbox's environment before it starts
+    import urllib.error
+    import urllib.request
+
     if ca is not None:
         context = ssl.create_default_context(cafile=str(ca))
     else:
@@ -419,7 +420,7 @@ def _wait_healthy(
             if code == 200 and expect in body:
                 return
             last = f"HTTP {code}: {body.strip()[:200]}"
-        except (OSError, ssl.SSLError) as exc:
+        except OSError as exc:  # ssl.SSLError is an OSError
             last = str(exc)
         time.sleep(0.25)
     raise OperationError(
@@ -671,7 +672,7 @@ def status(root: Path, *, base: Path | None = None) -> ControlPlaneStatus:
             code, body = https_get(f"{server}/readyz", ca=pki.ca.cert, client=pki.admin)
             ready = code == 200 and body.strip() == "ok"
             note = "" if ready else f"/readyz answered HTTP {code}"
-        except (OSError, ssl.SSLError) as exc:
+        except OSError as exc:  # ssl.SSLError is an OSError
             note = f"/readyz did not answer: {exc}"
     elif components:
         dead = [c.name for c in components if not c.running]

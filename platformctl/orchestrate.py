@@ -15,16 +15,19 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from platformctl import terragrunt as tg
 from platformctl.config import Environment, Org, Platform
 from platformctl.errors import Interrupted, OperationError, PlatformctlError, UsageError
 from platformctl.graph import Graph, read_graph
 from platformctl.paths import state_dir
-from platformctl.planreport import PlanCounts, read_plan_json
+from platformctl.planreport import PlanCounts
 from platformctl.report import Reporter
 from platformctl.runs import RunDir, UnitLogs, new_run
+
+if TYPE_CHECKING:
+    from platformctl.proc import Streamed
 
 # Final statuses of a unit in a result document.
 PLANNED, NO_CHANGES, FAILED, SKIPPED, APPLIED, DESTROYED = (
@@ -157,6 +160,7 @@ class Options:
     ask: Ask | None = None
     post_install: bool = True
     extra_env: Mapping[str, str] = field(default_factory=dict)
+    plan_json: bool = False  # also keep each plan's `tofu show -json` (tfplan.json)
 
 
 # --- setup -------------------------------------------------------------------------------
@@ -177,24 +181,36 @@ def ensure_rendered(
     *,
     dry_run: bool,
     checks: Callable[[], None] | None = None,
+    before_writes: Callable[[], None] | None = None,
 ) -> Path:
     """Render live/<org> when it differs from what the templates and platform.toml give.
 
     `checks` (the sandbox, tools, credentials and state backend) run after the tree is
-    rendered in memory and before anything is written: a run that cannot start leaves
-    live/ as it was. Returns the root whose live/ holds the fresh tree: `root`, or for a
-    dry run with a stale tree a temporary copy (removed at exit), so the steps shown are
-    the real ones.
+    rendered in memory (or recognised by its render stamp, without rendering) and before
+    anything is written: a run that cannot start leaves live/ as it was; `before_writes`
+    runs only when live/ is about to be rewritten (plan-all checks credentials then, and
+    otherwise beside terragrunt). Returns the root whose live/ holds the fresh tree:
+    `root`, or for a dry run with a stale tree a temporary copy (removed at exit), so the
+    steps shown are the real ones.
     """
     from platformctl import render
+    from platformctl.renderstamp import Stamp
 
     render.ensure_templates(root)
+    where = f"live/{org.name}" + (f"/{env_name}" if env_name else "")
+    stamp = Stamp(root, platform, org, env_name)
+    count = stamp.fresh()
+    if count is not None:
+        if checks is not None:
+            checks()
+        reporter.info(f"{where} is freshly rendered ({count} files).")
+        return root
     tree = render.render_tree(root, platform, org, env_name)
     stale = render.check_tree(root, tree, all_envs=env_name is None)
     if checks is not None:
         checks()
-    where = f"live/{org.name}" + (f"/{env_name}" if env_name else "")
     if stale.fresh:
+        stamp.record()
         reporter.info(f"{where} is freshly rendered ({len(tree.files)} files).")
         return root
     if dry_run:
@@ -209,7 +225,10 @@ def ensure_rendered(
         atexit.register(shutil.rmtree, preview, True)
         render.write_tree(preview, tree, all_envs=env_name is None)
         return preview
+    if before_writes is not None:
+        before_writes()
     result = render.write_tree(root, tree, all_envs=env_name is None)
+    stamp.record()
     kept = f", {len(result.kept)} hand-written left alone" if result.kept else ""
     reporter.warn(
         f"{where} was stale; rendered it again ({len(result.written)} written, "
@@ -281,6 +300,8 @@ def run_preflight(
 
     check = getattr(preflight, "preflight", None)
     if check is None:
+        return
+    if preflight.recently_passed(root, org, env, reporter):
         return
     check(root, org, env, reporter, ask=opts.ask or (lambda _question: False))
 
@@ -419,6 +440,7 @@ class _Phase:
         kind: str,
         logs: UnitLogs,
         progress: UnitProgress,
+        on_done: Callable[[str], None] | None = None,
     ) -> None:
         self.stack = stack
         self.graph = graph
@@ -430,6 +452,7 @@ class _Phase:
         self.mocked: set[str] = set()
         self.stack_tail: list[str] = []
         self.lock = threading.Lock()
+        self.on_done = on_done
 
     def _set(self, unit: str, state: str) -> None:
         track = self.tracks[unit]
@@ -442,6 +465,8 @@ class _Phase:
             track.ended = now
         track.state = state
         self.progress.update(unit, state)
+        if state == DONE and self.on_done is not None:
+            self.on_done(unit)
 
     def on_event(self, event: tg.LogEvent) -> None:
         with self.lock:
@@ -491,7 +516,8 @@ def run_phase(
     env: Mapping[str, str],
     parallelism: int | None,
     plans: Path | None = None,
-    json_plans: bool = False,
+    on_done: Callable[[str], None] | None = None,
+    on_start: Callable[[Streamed], None] | None = None,
 ) -> PhaseOutcome:
     """Run one `terragrunt run --all` over `units` and return each unit's result."""
     report = run.report_file(env_name, phase)
@@ -502,11 +528,18 @@ def run_phase(
         units=units,
         parallelism=parallelism,
         out_dir=plans,
-        json_out_dir=plans if json_plans else None,
         report_file=report,
         env=env,
     )
-    watcher = _Phase(stack=stack, graph=graph, units=units, kind=kind, logs=logs, progress=progress)
+    watcher = _Phase(
+        stack=stack,
+        graph=graph,
+        units=units,
+        kind=kind,
+        logs=logs,
+        progress=progress,
+        on_done=on_done,
+    )
     for unit in units:
         logs.write(unit, f"=== {phase}: {' '.join(command)} ===")
     progress.begin(f"{env_name}: {phase}", units)
@@ -514,7 +547,10 @@ def run_phase(
     code = 1
     try:
         code = tg.execute(
-            invocation, log_path=run.terragrunt_log(env_name, phase), on_event=watcher.on_event
+            invocation,
+            log_path=run.terragrunt_log(env_name, phase),
+            on_event=watcher.on_event,
+            on_start=on_start,
         )
     except (Interrupted, KeyboardInterrupt):
         interrupted = True
@@ -622,9 +658,13 @@ def _plan(
     opts: Options,
     progress: UnitProgress,
     destroy: bool = False,
+    on_start: Callable[[Streamed], None] | None = None,
 ) -> tuple[PhaseOutcome, dict[str, UnitResult], Path]:
+    from platformctl import planjson
+
     plans = run.plans_dir(ctx.env.name, phase)
     command = ["plan", "-destroy"] if destroy else ["plan"]
+    exporter = planjson.Exporter(tools, ctx.stack, plans, ctx.extra_env) if opts.plan_json else None
     outcome = run_phase(
         tools=tools,
         stack=ctx.stack,
@@ -640,17 +680,18 @@ def _plan(
         env=ctx.extra_env,
         parallelism=opts.parallelism,
         plans=plans,
-        json_plans=True,
+        on_done=exporter.submit if exporter is not None else None,
+        on_start=on_start,
     )
+    planned = [u for u in units if outcome.results[u] == "succeeded"]
+    counts, no_json = planjson.plan_counts(
+        tools, ctx.stack, plans, planned, ctx.extra_env, exporter
+    )
+    ctx.errors += [f"{unit}: `tofu show -json` of its saved plan failed." for unit in no_json]
     results = {}
     for unit in units:
-        counts = (
-            read_plan_json(plans / unit / tg.PLAN_JSON_FILE)
-            if outcome.results[unit] == "succeeded"
-            else None
-        )
         results[unit] = _unit_result(
-            ctx=ctx, run=run, unit=unit, outcome=outcome, status_ok=PLANNED, counts=counts
+            ctx=ctx, run=run, unit=unit, outcome=outcome, status_ok=PLANNED, counts=counts.get(unit)
         )
     return outcome, results, plans
 
@@ -732,12 +773,59 @@ def plan_all(
 ) -> RunResult:
     """Plan every unit of each selected environment (one environment after another).
 
-    Each unit's plan is saved in the run directory with its `tofu show -json`; the result
-    gives per-unit counts and whether the plan used mock outputs.
+    Each unit's plan is saved in the run directory (with its `tofu show -json` when
+    opts.plan_json); the result gives per-unit counts, read from the saved plans, and
+    whether the plan used mock outputs. Terragrunt starts as soon as its command line
+    is known: the messages before it are shown once it runs, and the preflight runs
+    beside it (platformctl.overlap).
     """
-    progress = progress or NoProgress()
-    env_names = [e.name for e in platform.select(env_name)]
-    early = _Early(root, org, platform.select(env_name), reporter, opts)
+    from platformctl.overlap import Held
+
+    with Held(reporter, progress or NoProgress(), active=not opts.dry_run) as held:
+        return _plan_all(
+            root,
+            platform,
+            org,
+            env_name,
+            held.reporter,
+            opts=opts,
+            progress=held.progress,
+            changed_base=changed_base,
+            changed=changed,
+            on_exec=held.release,
+        )
+
+
+def _plan_all(
+    root: Path,
+    platform: Platform,
+    org: Org,
+    env_name: str | None,
+    reporter: Reporter,
+    *,
+    opts: Options,
+    progress: UnitProgress,
+    changed_base: str | None,
+    changed: bool,
+    on_exec: Callable[[], None],
+) -> RunResult:
+    from platformctl.overlap import PreflightBeside
+
+    selected = platform.select(env_name)
+    env_names = [e.name for e in selected]
+    checked: set[str] = set()
+    found: list[tg.Tools] = []
+
+    def can_start() -> None:  # the sandbox (for a sandbox environment) and the tools
+        for env in selected:
+            environment_for(root, env, opts)
+        found.append(resolve_tools(root, dry_run=opts.dry_run))
+
+    def before_writes() -> None:  # a stale live/ is rewritten only once the preflight passed
+        for env in selected:
+            run_preflight(root, org, env, reporter, opts)
+            checked.add(env.name)
+
     graph_root = ensure_rendered(
         root,
         platform,
@@ -745,9 +833,10 @@ def plan_all(
         env_name,
         reporter,
         dry_run=opts.dry_run,
-        checks=lambda: early.check(root, platform.select(env_name), opts),
+        checks=can_start,
+        before_writes=before_writes,
     )
-    tools = early.wait_tools()
+    tools = found[-1] if found else resolve_tools(root, dry_run=opts.dry_run)
     run = None if opts.dry_run else new_run(root, "plan")
     envs = _open_envs(
         root=root,
@@ -788,7 +877,6 @@ def plan_all(
                     units=units,
                     parallelism=opts.parallelism,
                     out_dir=plans,
-                    json_out_dir=plans,
                     env=tg.environment(tools, ctx.extra_env),
                 )
                 commands.append(_describe(inv))
@@ -806,8 +894,18 @@ def plan_all(
                 reporter.info(f"{ctx.env.name}: no unit changed; nothing to plan.")
                 out.append(EnvResult(ctx.env.name, ctx.env.region, ()))
                 continue
-            early.wait_preflight()
             ctx.extra_env = tg.environment(tools, ctx.extra_env)
+            beside = PreflightBeside(
+                root, org, ctx.env, reporter, enabled=opts.preflight and ctx.env.name not in checked
+            )
+
+            def started(
+                child: Streamed, env: str = ctx.env.name, pf: PreflightBeside = beside
+            ) -> None:
+                run.record_start(f"{env}/plan", time.time())
+                on_exec()
+                pf.start(child)
+
             outcome, results, _ = _plan(
                 tools=tools,
                 ctx=ctx,
@@ -816,16 +914,31 @@ def plan_all(
                 phase="plan",
                 opts=opts,
                 progress=progress,
+                on_start=started,
             )
             ctx.results.update(results)
             out.append(ctx.result(units))
+            try:
+                beside.finish(wait=not outcome.interrupted)
+            except PlatformctlError as exc:
+                ctx.errors.append(exc.message)
+                _finish(run, _plan_result(org, run, out, envs), envs)
+                raise
             if outcome.interrupted:
                 interrupted = True
                 break
     except KeyboardInterrupt:
         interrupted = True
-    result = RunResult(org.name, "plan", str(run.path), tuple(out), interrupted=interrupted)
-    return _finish(run, result, envs)
+    return _finish(run, _plan_result(org, run, out, envs, interrupted=interrupted), envs)
+
+
+def _plan_result(
+    org: Org, run: RunDir, out: Sequence[EnvResult], envs: Sequence[_Env], interrupted: bool = False
+) -> RunResult:
+    errors = tuple(e for ctx in envs for e in ctx.errors)
+    return RunResult(
+        org.name, "plan", str(run.path), tuple(out), interrupted=interrupted, errors=errors
+    )
 
 
 def _open_single_env(
@@ -927,7 +1040,6 @@ def deploy(
                     units=scope,
                     parallelism=opts.parallelism,
                     out_dir=plans / "plan",
-                    json_out_dir=plans / "plan",
                     env=env_vars,
                 )
             )
@@ -948,7 +1060,6 @@ def deploy(
                             ["plan"],
                             units=level,
                             out_dir=plans / f"level-{i}",
-                            json_out_dir=plans / f"level-{i}",
                             env=env_vars,
                         )
                     )

@@ -148,6 +148,7 @@ def stream(
     env: Mapping[str, str] | None = None,
     log_path: Path | None = None,
     on_line: Callable[[str], None] | None = None,
+    on_start: Callable[[Streamed], None] | None = None,
 ) -> int:
     """Run a long command to completion, streaming output; stop signals are forwarded cleanly.
 
@@ -155,7 +156,8 @@ def stream(
     KeyboardInterrupt) sends SIGINT to the child's process group and waits for it to
     finish: SIGINT is what terragrunt and OpenTofu both treat as "stop after the current
     operation and release the state lock". A second one sends SIGTERM. Either way the
-    call then raises Interrupted.
+    call then raises Interrupted. `on_start` gets the running child right after it
+    started (work that can overlap with it, and may stop it with child.interrupt()).
     """
     from platformctl import signals
 
@@ -165,6 +167,9 @@ def stream(
         interrupts = 0
         while True:
             try:
+                if on_start is not None:
+                    start, on_start = on_start, None
+                    start(child)
                 code = child.wait()
                 break
             except KeyboardInterrupt:

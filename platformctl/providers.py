@@ -9,7 +9,6 @@ behaves like plain OpenTofu.
 from __future__ import annotations
 
 import os
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,6 +110,8 @@ def required_providers(root: Path) -> dict[str, tuple[str, tuple[str, ...]]]:
 
 
 def registry_reachable(host: str = REGISTRY_HOSTS[0], timeout: float = 3.0) -> bool:
+    import socket
+
     try:
         with socket.create_connection((host, 443), timeout=timeout):
             return True

@@ -2,12 +2,16 @@
 
 Layout: <env>/<unit>.log (that unit's lines of every phase), <env>/terragrunt-<phase>.log
 (terragrunt's raw output), <env>/<phase>.report.json (terragrunt's run report),
-<env>/plans/<phase>/<unit>/tfplan.{tfplan,json} and summary.json (the result document).
+<env>/plans/<phase>/<unit>/tfplan.tfplan (and tfplan.json, its `tofu show -json`, with
+plan-all --plan-json), summary.json (the result document) and timings.json (when this
+process started and when each terragrunt run was started, as Unix times, and the
+difference: how long platformctl took to reach terragrunt).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,10 +42,34 @@ class RunDir:
     def plans_dir(self, env: str, phase: str) -> Path:
         return self.path / env / "plans" / phase
 
+    def record_start(self, label: str, at: float) -> None:
+        """Note that terragrunt `label` (e.g. "sandbox/plan") was started at Unix time `at`."""
+        path = self.path / "timings.json"
+        try:
+            timings: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            timings = {"process_started": process_started_at()}
+        timings.setdefault("terragrunt_started", {})[label] = at
+        began = timings.get("process_started")
+        if isinstance(began, float):
+            timings.setdefault("terragrunt_started_after_s", {})[label] = round(at - began, 3)
+        write_atomic(path, json.dumps(timings, indent=2, sort_keys=True) + "\n")
+
     def write_summary(self, document: dict[str, Any]) -> Path:
         path = self.path / "summary.json"
         write_atomic(path, json.dumps(document, indent=2, sort_keys=True) + "\n")
         return path
+
+
+def process_started_at() -> float | None:
+    """Unix time this process started (Linux: /proc/self/stat, to 1/CLK_TCK s), else None."""
+    try:
+        fields = Path("/proc/self/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+        ticks = int(fields[19])  # starttime, the 22nd field: clock ticks after boot
+        since_boot = ticks / os.sysconf("SC_CLK_TCK")
+        return time.time() - (time.clock_gettime(time.CLOCK_BOOTTIME) - since_boot)
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
 
 
 def new_run(root: Path, command: str, *, now: float | None = None) -> RunDir:

@@ -14,15 +14,12 @@ import json
 import socket
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from platformctl import proc, sandbox_guard, signals
-from platformctl.aws import AwsTarget
 from platformctl.config import Environment, load_platform
 from platformctl.errors import OperationError, UsageError
 from platformctl.fsutil import write_atomic
@@ -31,6 +28,9 @@ from platformctl.offline import offline_dir
 from platformctl.paths import state_dir
 from platformctl.render import DEFAULT_SANDBOX_ENDPOINT
 from platformctl.report import Reporter
+
+if TYPE_CHECKING:
+    from platformctl.aws import AwsTarget
 
 STATE_FILE = "sandbox.json"
 SANDBOX_ACCESS_KEY = "sandbox"
@@ -157,6 +157,9 @@ def port_free(port: int) -> bool:
 
 
 def _answers(url: str, timeout: float = 2.0) -> bool:
+    import urllib.error
+    import urllib.request  # here: plan-all reads the sandbox's environment before it starts
+
     try:
         with urllib.request.urlopen(url, timeout=timeout):
             return True
@@ -434,6 +437,8 @@ def sandbox_env(root: Path, region: str | None = None) -> dict[str, str]:
 
 def aws_target(root: Path, env: Environment, region: str | None = None) -> AwsTarget:
     """Where AWS calls for an environment go: the sandbox's emulator, or AWS itself."""
+    from platformctl.aws import AwsTarget
+
     the_region = region or env.region
     if not env.sandbox:
         return AwsTarget(region=the_region)

@@ -233,11 +233,12 @@ def execute(
     *,
     log_path: Path,
     on_event: Callable[[LogEvent], None],
+    on_start: Callable[[proc.Streamed], None] | None = None,
 ) -> int:
     """Run an invocation to completion; every line goes to `log_path` and to `on_event`.
 
     Ctrl-C is forwarded by proc.stream (SIGINT, so OpenTofu releases its state locks);
-    it then raises Interrupted.
+    it then raises Interrupted. `on_start` gets the running terragrunt (see proc.stream).
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("a", encoding="utf-8") as log:
@@ -252,4 +253,5 @@ def execute(
         env=invocation.env,
         log_path=log_path,
         on_line=on_line,
+        on_start=on_start,
     )

@@ -28,8 +28,6 @@ import json
 import os
 import shutil
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -206,6 +204,9 @@ def _alive(state: OperatorState | None) -> bool:
 
 
 def _ready(state: OperatorState, path: str = "readyz") -> bool:
+    import urllib.error
+    import urllib.request  # here: plan-all reads the sandbox's environment before it starts
+
     try:
         url = f"http://127.0.0.1:{state.health_port}/{path}"
         with urllib.request.urlopen(url, timeout=2) as reply:

@@ -2,25 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-
-from rich.console import Console
+from typing import TYPE_CHECKING
 
 from platformctl.paths import find_repo_root
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 @dataclass
 class AppContext:
     verbose: bool
-    console: Console
-    err: Console
     _root: Path | None = field(default=None)
 
     @classmethod
     def create(cls, *, verbose: bool) -> AppContext:
-        return cls(verbose=verbose, console=Console(), err=Console(stderr=True))
+        return cls(verbose=verbose)
+
+    @cached_property
+    def console(self) -> Console:
+        """stdout (rich is imported on first use: plan-all starts terragrunt before)."""
+        from rich.console import Console
+
+        return Console()
+
+    @cached_property
+    def err(self) -> Console:
+        """stderr: steps, warnings and the live view."""
+        from rich.console import Console
+
+        return Console(stderr=True)
 
     @cached_property
     def root(self) -> Path:
@@ -29,10 +44,19 @@ class AppContext:
 
 
 class ConsoleReporter:
-    """Reporter that prints steps to stderr, keeping stdout clean for --json."""
+    """Reporter that prints steps to stderr, keeping stdout clean for --json.
 
-    def __init__(self, console: Console) -> None:
-        self.console = console
+    Takes a console, or a function giving it on first use (`lambda: app.err`).
+    """
+
+    def __init__(self, console: Console | Callable[[], Console]) -> None:
+        self._console = console
+
+    @property
+    def console(self) -> Console:
+        if callable(self._console):
+            self._console = self._console()
+        return self._console
 
     def step(self, message: str) -> None:
         self.console.print(f"[bold cyan]→[/] {message}", highlight=False)

@@ -12,13 +12,15 @@ import contextlib
 import re
 import sys
 import traceback
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from platformctl import signals
 from platformctl.errors import Interrupted, PlatformctlError, ProcessError, quote
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 # Typer >= 0.20 vendors click as typer._click; older releases use click itself.
 try:
@@ -36,8 +38,29 @@ def one_line(message: str, limit: int = MESSAGE_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+class _Stderr:
+    """rich's stderr console, made on first use: a command that succeeds never needs it, and
+    rich's import is time plan-all spends before terragrunt starts."""
+
+    def __init__(self) -> None:
+        self._console: Console | None = None
+
+    def print(self, *args: Any, **kwargs: Any) -> None:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=True)
+        self._console.print(*args, **kwargs)
+
+
+def escape(text: str) -> str:
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
 def run_app(app: typer.Typer, argv: list[str] | None) -> int:
-    err = Console(stderr=True)
+    err = _Stderr()
     verbose = any(a in ("-v", "--verbose") for a in (argv if argv is not None else sys.argv[1:]))
 
     def error(message: str, hint: str | None = None) -> None:
@@ -46,8 +69,12 @@ def run_app(app: typer.Typer, argv: list[str] | None) -> int:
             err.print(f"[dim]hint:[/] {escape(one_line(hint))}", soft_wrap=True)
 
     try:
+        from platformctl.cli.params import lighten
+
+        command = typer.main.get_command(app)
+        lighten(command)  # no pydantic import for options that are plain strings or unset
         # With standalone_mode=False click returns the code of a typer.Exit instead of raising.
-        code = app(args=argv, standalone_mode=False, prog_name="platformctl")
+        code = command.main(args=argv, standalone_mode=False, prog_name="platformctl")
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
     except typer.Abort:
@@ -106,7 +133,7 @@ def _interrupted() -> str:
     return f"Interrupted ({signals.describe()})."
 
 
-def _print_quietly(err: Console, text: str) -> None:
+def _print_quietly(err: _Stderr, text: str) -> None:
     # After SIGHUP the terminal may be gone; the exit code still tells what happened.
     with contextlib.suppress(OSError):
         err.print(text, soft_wrap=True)

@@ -21,6 +21,11 @@ SUMMARY_MD = typer.Option(
     show_default=False,
     dir_okay=False,
 )
+PLAN_JSON = typer.Option(
+    False,
+    "--plan-json",
+    help="Also keep each unit's `tofu show -json` next to its saved plan (tfplan.json).",
+)
 
 
 def plan_all(
@@ -57,14 +62,18 @@ def plan_all(
     dry_run: bool = options.DryRun,
     no_preflight: bool = NO_PREFLIGHT,
     summary_md: Path | None = SUMMARY_MD,
+    plan_json: bool = PLAN_JSON,
 ) -> None:
     """Plan every unit (terragrunt run --all plan) and show what each would change.
 
-    Renders live/ first if it is stale, runs preflight, then lets terragrunt plan the units
-    in dependency order, with a live line per unit. Plans, their JSON and per-unit logs are
-    kept in .platformctl/runs/<timestamp>-plan/. The summary gives, per unit, resources to
-    add / change / replace / destroy and whether the plan used mock outputs of a dependency
-    that has no state yet. Exit 0 when every unit planned, 1 when any failed, 130 on Ctrl-C.
+    Renders live/ first if it is stale, then lets terragrunt plan the units in dependency
+    order, with a live line per unit. The preflight (credentials, state bucket) runs beside
+    terragrunt and stops it if it fails; a pass is remembered for 10 minutes per endpoint
+    and identity. Plans (with --plan-json also their `tofu show -json`) and per-unit logs
+    are kept in .platformctl/runs/<timestamp>-plan/. The summary gives, per unit, resources
+    to add / change / replace / destroy and whether the plan used mock outputs of a
+    dependency that has no state yet. Exit 0 when every unit planned, 1 when any failed (or
+    the preflight did), 130 on Ctrl-C.
 
     Examples:
 
@@ -86,7 +95,7 @@ def plan_all(
     platform = load_platform(app.root)
     if env is not None:
         platform.get(env)
-    reporter = ConsoleReporter(app.err)
+    reporter = ConsoleReporter(lambda: app.err)  # rich loads once terragrunt runs
     result = orchestrate.plan_all(
         app.root,
         platform,
@@ -94,9 +103,12 @@ def plan_all(
         env,
         reporter,
         opts=orchestrate.Options(
-            parallelism=parallelism, dry_run=dry_run, preflight=not no_preflight
+            parallelism=parallelism,
+            dry_run=dry_run,
+            preflight=not no_preflight,
+            plan_json=plan_json,
         ),
-        progress=LiveUnits(app.err),
+        progress=LiveUnits(lambda: app.err),
         changed=changed,
         changed_base=base,
     )

@@ -1,18 +1,22 @@
-"""The live view of a run (one line per unit) and the per-unit summary table."""
+"""The live view of a run (one line per unit) and the per-unit summary table.
+
+rich is imported on first use: plan-all shows the live view once terragrunt runs.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from rich.console import Console, Group
-from rich.live import Live
-from rich.markup import escape
-from rich.table import Table
-from rich.text import Text
+if TYPE_CHECKING:
+    from rich.console import Console, Group
+    from rich.live import Live
+    from rich.table import Table
+    from rich.text import Text
 
-from platformctl.orchestrate import RunResult
+    from platformctl.orchestrate import RunResult
 
 _STYLES = {
     "waiting": "dim",
@@ -30,9 +34,8 @@ _STYLES = {
 class LiveUnits:
     """UnitProgress on a console: a live table on a terminal, one line per change otherwise."""
 
-    def __init__(self, console: Console) -> None:
-        self.console = console
-        self.interactive = console.is_terminal
+    def __init__(self, console: Console | Callable[[], Console]) -> None:
+        self._console = console
         self.title = ""
         self.units: list[str] = []
         self.states: dict[str, str] = {}
@@ -41,7 +44,20 @@ class LiveUnits:
         self.lock = threading.Lock()
         self.live: Live | None = None
 
+    @property
+    def console(self) -> Console:
+        if callable(self._console):
+            self._console = self._console()
+        return self._console
+
+    @property
+    def interactive(self) -> bool:
+        return self.console.is_terminal
+
     def _render(self) -> Table:
+        from rich.table import Table
+        from rich.text import Text
+
         table = Table(
             title=self.title, title_justify="left", show_header=False, box=None, padding=(0, 2)
         )
@@ -60,6 +76,8 @@ class LiveUnits:
             self.states = dict.fromkeys(units, "waiting")
             self.started, self.ended = {}, {}
             if self.interactive:
+                from rich.live import Live
+
                 self.live = Live(
                     self._render(),
                     console=self.console,
@@ -69,6 +87,8 @@ class LiveUnits:
                 )
                 self.live.start()
             else:
+                from rich.markup import escape
+
                 self.console.print(f"[bold]{escape(title)}[/]: {', '.join(units)}", highlight=False)
 
     def update(self, unit: str, state: str) -> None:
@@ -95,6 +115,10 @@ class LiveUnits:
 
 
 def summary_table(result: RunResult) -> Group:
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
     parts: list[Table | Text] = []
     for env in result.environments:
         table = Table(title=f"{env.env} ({env.region})", title_justify="left")

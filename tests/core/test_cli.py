@@ -130,3 +130,32 @@ def test_graph_without_org_uses_the_only_rendered_one(
     run(["render", "--org", "ExampleOrg"], capsys)
     code, out, _ = run(["graph"], capsys)
     assert code == 0 and out.startswith("vpc")
+
+
+def test_the_command_table_names_every_command_and_its_module() -> None:
+    import typer
+
+    from platformctl import cli
+
+    full = typer.main.get_command(cli.build_app())
+    assert sorted(full.commands) == sorted(cli.COMMANDS)  # type: ignore[attr-defined]
+    for name in cli.COMMANDS:
+        alone = typer.main.get_command(cli.build_app(name))
+        assert name in alone.commands  # type: ignore[attr-defined]
+    assert cli.invoked(["-v", "plan-all", "--org", "x"]) == "plan-all"
+    assert cli.invoked(["--help"]) is None
+
+
+def test_a_command_runs_with_only_its_own_module_imported(repo: Path) -> None:
+    probe = (
+        "import sys\n"
+        "from platformctl.cli import main\n"
+        "try:\n    main(['render', '--org', 'ExampleOrg', '--env', 'dev'])\n"
+        "except SystemExit as exc:\n"
+        "    loaded = sorted(m for m in sys.modules if m.endswith('_cmd'))\n"
+        "    print(exc.code, loaded, file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=repo, capture_output=True, text=True, check=False
+    )
+    assert done.stderr.strip().splitlines()[-1] == "0 ['platformctl.cli.render_cmd']", done.stderr

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -305,8 +306,47 @@ def test_plan_all_without_env_plans_every_environment_in_turn(
         ("staging", True, 4),
     ]
     run = Path(result.run_dir)
-    assert (run / "staging" / "plans" / "plan" / "mesh" / "tfplan.json").is_file()
+    assert (run / "staging" / "plans" / "plan" / "mesh" / "tfplan.tfplan").is_file()
+    # Counts come from the saved plans: no `tofu show -json` unless asked for.
+    assert not list(run.glob("*/plans/plan/*/tfplan.json"))
     assert (run / "sandbox" / "vpc.log").is_file() and (run / "staging" / "vpc.log").is_file()
+
+
+def test_plan_json_keeps_each_plans_json_with_the_same_counts(stack: Stack) -> None:
+    from platformctl.planreport import read_plan_json
+
+    result = orchestrate.plan_all(
+        stack.root,
+        stack.platform,
+        stack.org,
+        None,
+        SilentReporter(),
+        opts=_opts(plan_json=True),
+    )
+    assert result.ok, result
+    plans = Path(result.run_dir) / "sandbox" / "plans" / "plan"
+    for unit in _units(result).values():
+        assert read_plan_json(plans / unit.name / "tfplan.json") == orchestrate.PlanCounts(
+            unit.add, unit.change, unit.replace, unit.destroy, outputs_change=True
+        )
+
+
+def test_encrypted_plans_are_counted_through_tofu_show(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # OpenTofu's plan encryption: the saved plans cannot be read in-process.
+    monkeypatch.setenv(
+        "TF_ENCRYPTION",
+        'key_provider "pbkdf2" "k" { passphrase = "a passphrase of the test stack" }\n'
+        'method "aes_gcm" "m" { keys = key_provider.pbkdf2.k }\n'
+        "plan { method = method.aes_gcm.m }\n",
+    )
+    result = _plan_all(stack)
+    assert result.ok, result
+    units = _units(result)
+    assert all((u.status, u.add) == ("planned", 1) for u in units.values())
+    plans = Path(result.run_dir) / "sandbox" / "plans" / "plan"
+    assert not zipfile.is_zipfile(plans / "vpc" / "tfplan.tfplan")
 
 
 def test_deploy_and_destroy_need_env_when_there_are_several(tmp_path: Path) -> None:
