@@ -52,6 +52,7 @@ SERVICE_ACCOUNT_ISSUER = "https://kubernetes.default.svc.cluster.local"
 CLUSTER_NAME = "platformctl-sandbox"
 STATE_FILE = "state.json"
 START_TIMEOUT = 120.0
+NODE_MONITOR_GRACE = "1h"
 # Start order; stop goes the other way.
 COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
 OPTIONAL = ("kube-controller-manager", "kube-scheduler")
@@ -324,6 +325,10 @@ def controller_manager_args(exe: Path, layout: Layout, ports: Ports) -> list[str
         f"--cluster-signing-cert-file={pki.ca.cert}",
         f"--cluster-signing-key-file={pki.ca.key}",
         f"--service-cluster-ip-range={SERVICE_CIDR}",
+        # kwok renews the fake nodes' leases; on a busy 2-core machine a renewal can come
+        # later than the default 50 s, the node lifecycle controller then marks every pod
+        # NotReady, and kwok never marks them Ready again. A fake node does not die.
+        f"--node-monitor-grace-period={NODE_MONITOR_GRACE}",
         f"--cert-dir={layout.base / 'controller-manager'}",
         "--profiling=false",
     ]
