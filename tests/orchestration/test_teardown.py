@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -87,3 +88,70 @@ def test_destroy_all_lists_what_is_left_then_with_sweep_ends_with_0_resources_le
     status = _cli(stack, "status", "--org", stack.org.name, "--env", "sandbox", "--json")
     assert status.returncode == 0, status.stderr
     assert json.loads(status.stdout)["resources"] == []
+
+
+SUBNETS_IN_USE = """\
+import sys
+from pathlib import Path
+
+import boto3
+
+ec2 = boto3.client(
+    "ec2",
+    endpoint_url={endpoint!r},
+    region_name="us-east-1",
+    aws_access_key_id="testing",
+    aws_secret_access_key="testing",
+)
+subnets = {subnets!r}
+found = ec2.describe_network_interfaces(Filters=[{{"Name": "subnet-id", "Values": subnets}}])
+if found["NetworkInterfaces"]:
+    print("DependencyViolation: the subnets still have network interfaces", file=sys.stderr)
+    sys.exit(1)
+"""
+
+
+def test_destroy_all_with_sweep_destroys_again_what_a_leftover_had_blocked(
+    stack: Stack, tmp_path: Path
+) -> None:
+    deployed = orchestrate.deploy(
+        stack.root,
+        stack.platform,
+        stack.org,
+        "sandbox",
+        "vpc",
+        reporter=SilentReporter(),
+        opts=orchestrate.Options(ask=lambda _q: False, post_install=False),
+        approve=lambda _r: True,
+    )
+    assert deployed.ok, deployed
+    net = network(stack.moto, None, "10.231.0.0/16")
+    planted = plant(stack.moto, stack.org.name, "sandbox", net, units=False)
+    # The vpc unit's destroy fails while an interface sits in its subnets, as DeleteSubnet
+    # does on AWS (moto does not check; a destroy hook of the test stack does).
+    script = tmp_path / "subnets_in_use.py"
+    script.write_text(SUBNETS_IN_USE.format(endpoint=stack.moto.endpoint, subnets=net.subnets))
+    template = stack.root / "templates" / "units" / "vpc.hcl.j2"
+    hook = (
+        '  before_hook "subnets_in_use" {\n'
+        '    commands = ["destroy"]\n'
+        f'    execute  = ["{sys.executable}", "{script}"]\n'
+        "  }\n\n"
+        '  before_hook "hold" {'
+    )
+    template.write_text(template.read_text().replace('  before_hook "hold" {', hook))
+
+    done = _cli(
+        stack, "destroy", "all", "--env", "sandbox", "--yes", "--no-preflight", "--sweep", "--json"
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    doc = json.loads(done.stdout)
+    first = {u["name"]: u for u in doc["first_destroy"]["environments"][0]["units"]}
+    assert first["vpc"]["status"] == "failed"
+    assert "DependencyViolation" in first["vpc"]["error_tail"]
+    assert {d["id"] for d in doc["sweep"]["deleted"]} == planted.all_ids()
+    final = {u["name"]: u["status"] for u in doc["environments"][0]["units"]}
+    assert final["vpc"] == "destroyed"
+    assert doc["ok"] and doc["left"]["resources"] == []
+    assert "destroy again, now that the sweep removed leftovers" in done.stderr
+    assert stack.s3_keys() == ["sandbox/vpc/terraform.tfstate"]
