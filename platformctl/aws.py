@@ -777,3 +777,31 @@ def vpc_tags(
             for vpc in page.get("Vpcs", []):
                 found[vpc["VpcId"]] = {t["Key"]: t["Value"] for t in vpc.get("Tags", [])}
     return found
+
+
+# NAT gateways stay visible for a while after deletion (moto keeps them for good), and
+# terminated instances for an hour: in that state they are gone, not left over.
+FINAL_STATES = {"natgateway": ("deleted", "failed"), "instance": ("terminated",)}
+_STATE_CALLS = {
+    "natgateway": ("describe_nat_gateways", "NatGateways", "nat-gateway-id", "NatGatewayId"),
+    "instance": ("describe_instances", "Reservations", "instance-id", "InstanceId"),
+}
+
+
+def ec2_states(target: AwsTarget, kind: str, idents: list[str]) -> dict[str, str]:
+    """The state of each NAT gateway or instance (kind as in its ARN); absent ones are left out."""
+    call, list_key, id_filter, id_key = _STATE_CALLS[kind]
+    states: dict[str, str] = {}
+    if not idents:
+        return states
+    ec2 = _client(target, "ec2")
+    with translate(target, f"describe {kind} resources"):
+        filters = [{"Name": id_filter, "Values": idents}]
+        for page in ec2.get_paginator(call).paginate(Filters=filters):
+            items = page.get(list_key, [])
+            if kind == "instance":
+                items = [i for r in items for i in r.get("Instances", [])]
+            for item in items:
+                state = item.get("State", "")
+                states[item[id_key]] = state.get("Name", "") if isinstance(state, dict) else state
+    return states

@@ -12,7 +12,7 @@ deletion is listed apart: it is no longer in use and AWS removes it at the date 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -107,11 +107,22 @@ def inventory(root: Path, org: Org, env: Environment, reporter: Reporter) -> Inv
     tags = {"Organization": org.name, "Environment": env.name}
     reporter.step(f"{env.name}: resources tagged Organization={org.name}, Environment={env.name}")
     found: dict[str, Resource] = {}
+    with_state: dict[str, list[str]] = {}
     for item in aws.tagged_resources(target, tags):
         kind = f"{item.service}:{item.kind}"
         if kind == "eks:nodegroup" or kind in aws.CLOUD_TYPES:
             continue  # listed from describe calls below (node group sizes, current state)
         found[item.arn] = Resource(kind, item.id, item.tags.get("Name", ""), item.arn)
+        if item.service == "ec2" and item.kind in aws.FINAL_STATES:
+            with_state.setdefault(item.kind, []).append(item.arn)
+    for ec2_kind, arns in with_state.items():
+        states = aws.ec2_states(target, ec2_kind, [found[a].id for a in arns])
+        for arn in arns:
+            state = states.get(found[arn].id)
+            if state is None or state in aws.FINAL_STATES[ec2_kind]:
+                del found[arn]
+            else:
+                found[arn] = replace(found[arn], details={"state": state})
     scheduled: list[Resource] = []
     for leftover in sweep.find(target, org, env):
         cr = leftover.resource
