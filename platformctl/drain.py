@@ -200,8 +200,10 @@ def _kubeconfig(
 ) -> tuple[Path | None, str | None]:
     """The kubeconfig and context of exactly this environment's cluster.
 
-    Never the user's current context: on AWS a kubeconfig of our own is written under
+    The sandbox's control plane, or the file $PLATFORMCTL_KUBECONFIG names; otherwise
+    never the user's current context: a kubeconfig of our own is written under
     .platformctl/ from the cluster's description, so no other cluster is ever drained.
+    (None, None) when the cluster does not exist.
     """
     from platformctl.postinstall import KUBECONFIG_ENV, default_kubeconfig
 
