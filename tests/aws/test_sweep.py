@@ -95,6 +95,19 @@ def test_sweep_deletes_in_dependency_order_then_the_vpc_deletes_and_status_is_em
     org = _org()
     net = network(aws_env, unit_tags(org, "dev", "vpc"), _cidr())
     planted = plant(aws_env, org, "dev", net)
+    # A rule naming a group (here its own) must go before the group can (AWS refuses).
+    [sg] = planted.ids["ec2:security-group"]
+    client(aws_env, "ec2").authorize_security_group_ingress(
+        GroupId=sg,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 80,
+                "ToPort": 80,
+                "UserIdGroupPairs": [{"GroupId": sg}],
+            }
+        ],
+    )
 
     done = cli("sweep", "--org", org, "--env", "dev", "--yes", "--json")
     assert done.code == 0, done.err
