@@ -192,6 +192,7 @@ def destroy(
 
 def _conclude_teardown(app: AppContext, result: Teardown, json_out: bool) -> None:
     """The destroy's summary, the sweep's outcome and what is left; then the exit code."""
+    from platformctl import signals
     from platformctl.cli.runview import print_summary
     from platformctl.cli.teardownview import print_left, print_sweep_outcome
     from platformctl.errors import Interrupted
@@ -208,7 +209,9 @@ def _conclude_teardown(app: AppContext, result: Teardown, json_out: bool) -> Non
         if result.left is not None:
             print_left(app.console, result.left)
     if run.interrupted:
-        raise Interrupted(f"Interrupted; the logs and summary are in {run.run_dir}.")
+        raise Interrupted(
+            f"Interrupted ({signals.describe()}); the logs and summary are in {run.run_dir}."
+        )
     if result.first.aborted:
         app.err.print("The name did not match; nothing was destroyed.")
         raise typer.Exit(1)
