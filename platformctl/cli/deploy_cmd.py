@@ -12,7 +12,6 @@ import typer
 from platformctl.cli import options
 from platformctl.cli.context import AppContext, ConsoleReporter
 from platformctl.cli.plan_cmd import NO_PREFLIGHT
-from platformctl.cli.teardownview import require_terminal
 
 if TYPE_CHECKING:
     from platformctl.orchestrate import RunResult
@@ -76,6 +75,7 @@ def deploy(
     """
     from platformctl import orchestrate
     from platformctl.cli.runview import LiveUnits, print_summary
+    from platformctl.cli.teardownview import require_terminal
     from platformctl.config import load_platform, resolve_org
 
     app: AppContext = ctx.obj
@@ -151,7 +151,7 @@ def destroy(
     """
     from platformctl import orchestrate, teardown
     from platformctl.cli.runview import LiveUnits, print_summary
-    from platformctl.cli.teardownview import sweep_confirmation
+    from platformctl.cli.teardownview import require_terminal, sweep_confirmation
     from platformctl.config import load_platform, resolve_org
 
     app: AppContext = ctx.obj

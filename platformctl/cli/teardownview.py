@@ -7,13 +7,14 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from platformctl.errors import UsageError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
     from platformctl.inventory import Inventory
     from platformctl.sweep import Leftover, SweepResult
 
@@ -28,6 +29,8 @@ def require_terminal(yes: bool, dry_run: bool, command: str) -> None:
 
 def leftovers_table(title: str, items: Sequence[Leftover]) -> Table:
     """One row per leftover: what it is, its state, its tags, and what the sweep does."""
+    from rich.table import Table
+
     table = Table(title=title, title_justify="left")
     for col in ("resource", "state", "vpc", "tags", "sweep"):
         table.add_column(col)
