@@ -2,17 +2,21 @@
 
 The rendered provider tags everything with Organization=<org> and Environment=<env>
 (default_tags); the Resource Groups Tagging API finds those resources, and EKS describe
-calls add what tags cannot tell (cluster status and version, node group sizes).
+calls add what tags cannot tell (cluster status and version, node group sizes). What the
+cluster's controllers created (load balancers, target groups, security groups, network
+interfaces, volumes) carries the cluster's tags instead; the sweep's search finds those,
+so `status` counts everything the sweep would delete. A KMS key already scheduled for
+deletion is listed apart: it is no longer in use and AWS removes it at the date given.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from platformctl import aws
+from platformctl import aws, sweep
 from platformctl.config import Environment, Org
 from platformctl.naming import resource_names
 from platformctl.report import Reporter
@@ -31,6 +35,11 @@ KINDS: tuple[tuple[str, str], ...] = (
     ("ec2:network-acl", "Network ACL"),
     ("eks:cluster", "EKS cluster"),
     ("eks:nodegroup", "EKS node group"),
+    ("elasticloadbalancing:loadbalancer", "Load balancer"),
+    ("elasticloadbalancing:targetgroup", "Target group"),
+    ("ec2:volume", "EBS volume"),
+    ("logs:log-group", "Log group"),
+    ("kms:key", "KMS key"),
 )
 _LABELS = dict(KINDS)
 _ORDER = {k: i for i, (k, _) in enumerate(KINDS)}
@@ -66,6 +75,7 @@ class Inventory:
     region: str
     endpoint: str | None
     resources: tuple[Resource, ...]
+    scheduled_for_deletion: tuple[Resource, ...] = ()
 
     def by_type(self) -> dict[str, tuple[Resource, ...]]:
         groups: dict[str, list[Resource]] = {}
@@ -82,6 +92,7 @@ class Inventory:
             "endpoint": self.endpoint,
             "counts": counts,
             "resources": [r.to_json() for r in self.resources],
+            "scheduled_for_deletion": [r.to_json() for r in self.scheduled_for_deletion],
         }
 
 
@@ -90,16 +101,41 @@ def _sort_key(r: Resource) -> tuple[int, str, str, str]:
 
 
 def inventory(root: Path, org: Org, env: Environment, reporter: Reporter) -> Inventory:
-    """Every resource tagged Organization=<org>, Environment=<env>, plus EKS details."""
+    """Every resource tagged Organization=<org>, Environment=<env> or for the env's cluster
+    by its controllers, plus EKS details."""
     target = aws_target(root, env)
     tags = {"Organization": org.name, "Environment": env.name}
     reporter.step(f"{env.name}: resources tagged Organization={org.name}, Environment={env.name}")
     found: dict[str, Resource] = {}
+    with_state: dict[str, list[str]] = {}
     for item in aws.tagged_resources(target, tags):
         kind = f"{item.service}:{item.kind}"
-        if kind == "eks:nodegroup":
-            continue  # listed from describe below, with sizes and status
+        if kind == "eks:nodegroup" or kind in aws.CLOUD_TYPES:
+            continue  # listed from describe calls below (node group sizes, current state)
         found[item.arn] = Resource(kind, item.id, item.tags.get("Name", ""), item.arn)
+        if item.service == "ec2" and item.kind in aws.FINAL_STATES:
+            with_state.setdefault(item.kind, []).append(item.arn)
+    for ec2_kind, arns in with_state.items():
+        states = aws.ec2_states(target, ec2_kind, [found[a].id for a in arns])
+        for arn in arns:
+            state = states.get(found[arn].id)
+            if state is None or state in aws.FINAL_STATES[ec2_kind]:
+                del found[arn]
+            else:
+                found[arn] = replace(found[arn], details={"state": state})
+    scheduled: list[Resource] = []
+    for leftover in sweep.find(target, org, env):
+        cr = leftover.resource
+        details = {k: v for k, v in (("state", cr.state), ("vpc", cr.vpc_id)) if v}
+        if leftover.found_by != sweep.UNITS:
+            details["found_by"] = leftover.found_by
+        entry = Resource(
+            cr.type, aws.parse_arn(cr.arn)[2], cr.tags.get("Name", cr.name), cr.arn, details
+        )
+        if cr.type == aws.KMS_KEY and cr.state == sweep.PENDING_DELETION:
+            scheduled.append(entry)
+        else:
+            found[cr.arn] = entry
     cluster_name = resource_names(org, env)["cluster"]
     cluster = aws.describe_cluster(target, cluster_name)
     if cluster is not None:
@@ -140,4 +176,5 @@ def inventory(root: Path, org: Org, env: Environment, reporter: Reporter) -> Inv
         region=env.region,
         endpoint=target.endpoint,
         resources=tuple(sorted(found.values(), key=_sort_key)),
+        scheduled_for_deletion=tuple(sorted(scheduled, key=_sort_key)),
     )

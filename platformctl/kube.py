@@ -78,6 +78,22 @@ class CrdState:
     versions: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class ExposedObject:
+    """A Service of type LoadBalancer or an Ingress: what a controller backs with a cloud
+    load balancer. deleting: deletion was asked, a finalizer still holds it."""
+
+    kind: str  # "Service" or "Ingress"
+    namespace: str
+    name: str
+    finalizers: tuple[str, ...] = ()
+    deleting: bool = False
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind} {self.namespace}/{self.name}"
+
+
 def _int(value: Any) -> int:
     return int(value) if value is not None else 0
 
@@ -135,6 +151,7 @@ class Kube:
         self.apps = client.AppsV1Api(self.api)
         self.ext = client.ApiextensionsV1Api(self.api)
         self.custom = client.CustomObjectsApi(self.api)
+        self.networking = client.NetworkingV1Api(self.api)
 
     @property
     def server(self) -> str:
@@ -254,7 +271,46 @@ class Kube:
             versions=tuple(v.name for v in obj.spec.versions if v.served),
         )
 
+    def load_balancer_objects(
+        self, namespaces: Sequence[str] | None = None
+    ) -> tuple[ExposedObject, ...]:
+        """Services of type LoadBalancer and Ingresses, in every namespace or just these."""
+        services: list[Any] = []
+        ingresses: list[Any] = []
+        if namespaces is None:
+            services = self._call("list services", self.core.list_service_for_all_namespaces).items
+            ingresses = self._call(
+                "list ingresses", self.networking.list_ingress_for_all_namespaces
+            ).items
+        else:
+            for ns in namespaces:
+                found = self._call(f"list services in {ns}", self.core.list_namespaced_service, ns)
+                services.extend(found.items if found is not None else ())
+                found = self._call(
+                    f"list ingresses in {ns}", self.networking.list_namespaced_ingress, ns
+                )
+                ingresses.extend(found.items if found is not None else ())
+        objects = [
+            _exposed("Service", s) for s in services if s.spec and s.spec.type == "LoadBalancer"
+        ]
+        objects += [_exposed("Ingress", i) for i in ingresses]
+        return tuple(sorted(objects, key=lambda o: (o.kind, o.namespace, o.name)))
+
     # --- writes ----------------------------------------------------------------------
+
+    def delete_load_balancer_object(self, obj: ExposedObject) -> bool:
+        """Ask the API server to delete a Service or Ingress; False when it was already gone.
+
+        The object stays (deleting) until its controller has removed the cloud load
+        balancer and its finalizer.
+        """
+        if obj.kind == "Service":
+            fn = self.core.delete_namespaced_service
+        elif obj.kind == "Ingress":
+            fn = self.networking.delete_namespaced_ingress
+        else:
+            raise OperationError(f"{obj.kind} objects are not load balancer objects.")
+        return self._call(f"delete {obj.ref}", fn, obj.name, obj.namespace) is not None
 
     def restart_deployment(self, namespace: str, name: str, at: str | None = None) -> str:
         """`kubectl rollout restart`: stamp the pod template with restartedAt; returns it.
@@ -432,6 +488,17 @@ def _api_message(exc: Any) -> str:
         return str(json.loads(exc.body).get("message", exc.body))
     except (TypeError, ValueError, AttributeError):
         return str(exc.body or exc)
+
+
+def _exposed(kind: str, obj: Any) -> ExposedObject:
+    meta = obj.metadata
+    return ExposedObject(
+        kind=kind,
+        namespace=meta.namespace,
+        name=meta.name,
+        finalizers=tuple(meta.finalizers or ()),
+        deleting=meta.deletion_timestamp is not None,
+    )
 
 
 def _deployment_state(obj: Any) -> DeploymentState:

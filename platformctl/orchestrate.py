@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from platformctl import drain
 from platformctl import terragrunt as tg
 from platformctl.config import Environment, Org, Platform
 from platformctl.errors import Interrupted, OperationError, PlatformctlError, UsageError
@@ -1313,6 +1314,7 @@ def destroy(
                 f"refuse if {', '.join(outside)} (depending on {target}) still has resources"
             )
         reporter.step(f"ask to type '{name}' to confirm (unless --yes)")
+        drain.before_destroy(root, org, ctx.env, scope, reporter, dry_run=True)
         reporter.step(f"[2/2] {name}: destroy {', '.join(reversed(scope))} (dependents first)")
         reporter.info(commands[1])
         return RunResult(org.name, "destroy", "", (), dry_run=True, commands=tuple(commands))
@@ -1347,6 +1349,7 @@ def destroy(
             if not approve(summary):
                 aborted = True
             else:
+                drain.before_destroy(root, org, ctx.env, live, reporter)
                 reporter.step(
                     f"[2/2] {name}: destroy {', '.join(reversed(live))} (dependents first)"
                 )

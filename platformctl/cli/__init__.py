@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "add-cluster": "cluster_cmd",
     "eks-token": "cluster_cmd",
     "status": "status_cmd",
+    "sweep": "sweep_cmd",
     "post-install": "postinstall_cmd",
     "train": "train_cmd",
     "chart": "chart_cmd",

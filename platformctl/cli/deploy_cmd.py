@@ -15,6 +15,7 @@ from platformctl.cli.plan_cmd import NO_PREFLIGHT
 
 if TYPE_CHECKING:
     from platformctl.orchestrate import RunResult
+    from platformctl.teardown import Teardown
 
 
 class Stage(StrEnum):
@@ -35,15 +36,6 @@ class Target(StrEnum):
 STAGE = typer.Argument(..., help="The stage (unit) to deploy.")
 TARGET = typer.Argument(..., help="The stage to destroy, or all.")
 ENV_HELP = "Environment from platform.toml (required when it has more than one)."
-
-
-def _require_terminal(yes: bool, dry_run: bool, command: str) -> None:
-    if not yes and not dry_run and not sys.stdin.isatty():
-        from platformctl.errors import UsageError
-
-        raise UsageError(
-            f"{command} asks for confirmation, and stdin is not a terminal: pass --yes."
-        )
 
 
 def deploy(
@@ -83,10 +75,11 @@ def deploy(
     """
     from platformctl import orchestrate
     from platformctl.cli.runview import LiveUnits, print_summary
+    from platformctl.cli.teardownview import require_terminal
     from platformctl.config import load_platform, resolve_org
 
     app: AppContext = ctx.obj
-    _require_terminal(yes, dry_run, "deploy")
+    require_terminal(yes, dry_run, "deploy")
     the_org = resolve_org(org)
     platform = load_platform(app.root)
     reporter = ConsoleReporter(app.err)
@@ -128,6 +121,12 @@ def destroy(
     parallelism: int | None = typer.Option(
         None, "--parallelism", "-p", min=1, help="Units run at the same time.", show_default=False
     ),
+    sweep: bool = typer.Option(
+        False,
+        "--sweep",
+        help="Once the cluster is gone, delete what is still tagged for the environment "
+        "(as `platformctl sweep`), and destroy again if that unblocked a unit.",
+    ),
     dry_run: bool = options.DryRun,
     no_preflight: bool = NO_PREFLIGHT,
     json_out: bool = options.Json,
@@ -135,7 +134,12 @@ def destroy(
     """Destroy a stage or every stage, dependents first; asks you to type the environment name.
 
     Refuses while another unit that depends on the stage still has resources, unless
-    --with-dependents. Never proceeds in a non-terminal without --yes.
+    --with-dependents. Never proceeds in a non-terminal without --yes. Before eks or mesh
+    goes, the cluster's LoadBalancer Services and Ingresses are deleted and their AWS load
+    balancers waited for (bounded). With --sweep, what is left tagged for the environment
+    is listed and, after a second typed confirmation, deleted. `destroy all` ends by
+    checking that no resource tagged for the environment is left ("0 resources left"), or
+    lists what is and exits 1.
 
     Examples:
 
@@ -143,14 +147,15 @@ def destroy(
 
       platformctl destroy eks --org ExampleOrg --env sandbox --with-dependents
 
-      platformctl destroy all --org ExampleOrg --env sandbox --yes
+      platformctl destroy all --org ExampleOrg --env sandbox --yes --sweep
     """
-    from platformctl import orchestrate
+    from platformctl import orchestrate, teardown
     from platformctl.cli.runview import LiveUnits, print_summary
+    from platformctl.cli.teardownview import require_terminal, sweep_confirmation
     from platformctl.config import load_platform, resolve_org
 
     app: AppContext = ctx.obj
-    _require_terminal(yes, dry_run, "destroy")
+    require_terminal(yes, dry_run, "destroy")
     the_org = resolve_org(org)
     platform = load_platform(app.root)
     reporter = ConsoleReporter(app.err)
@@ -165,7 +170,7 @@ def destroy(
         )
         return bool(typed.strip() == env_name)
 
-    result = orchestrate.destroy(
+    result = teardown.destroy(
         app.root,
         platform,
         the_org,
@@ -176,11 +181,42 @@ def destroy(
             parallelism=parallelism, dry_run=dry_run, ask=_ask(yes), preflight=not no_preflight
         ),
         approve=approve,
+        confirm_sweep=sweep_confirmation(app.err, yes, "Left after destroy"),
+        sweep=sweep,
         with_dependents=with_dependents,
         progress=LiveUnits(app.err),
     )
     if not dry_run:
-        _conclude(app, result, json_out, aborted="The name did not match; nothing was destroyed.")
+        _conclude_teardown(app, result, json_out)
+
+
+def _conclude_teardown(app: AppContext, result: Teardown, json_out: bool) -> None:
+    """The destroy's summary, the sweep's outcome and what is left; then the exit code."""
+    from platformctl import signals
+    from platformctl.cli.runview import print_summary
+    from platformctl.cli.teardownview import print_left, print_sweep_outcome
+    from platformctl.errors import Interrupted
+
+    run = result.run
+    if json_out:
+        from platformctl.graph import dumps
+
+        app.console.out(dumps(result.to_json()), highlight=False)
+    else:
+        print_summary(app.console, run)
+        if result.swept is not None:
+            print_sweep_outcome(app.console, result.swept)
+        if result.left is not None:
+            print_left(app.console, result.left)
+    if run.interrupted:
+        raise Interrupted(
+            f"Interrupted ({signals.describe()}); the logs and summary are in {run.run_dir}."
+        )
+    if result.first.aborted:
+        app.err.print("The name did not match; nothing was destroyed.")
+        raise typer.Exit(1)
+    if not result.ok:
+        raise typer.Exit(1)
 
 
 def _conclude(app: AppContext, result: RunResult, json_out: bool, *, aborted: str) -> None:

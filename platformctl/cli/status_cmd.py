@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import typer
 
 from platformctl.cli import options
 from platformctl.cli.context import AppContext, ConsoleReporter
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from platformctl.inventory import Inventory
 
 
 def status(
@@ -17,10 +23,13 @@ def status(
     as_json: bool = options.Json,
 ) -> None:
     """List what exists in AWS for an environment: VPC, subnets, NAT gateways, internet
-    gateway, route tables, EIPs, ENIs, security groups, NACLs, EKS cluster and node groups.
+    gateway, route tables, EIPs, ENIs, security groups, NACLs, EKS cluster and node groups,
+    and what the cluster's controllers created (load balancers, target groups, volumes),
+    log groups and KMS keys.
 
     Resources are found by the tags the rendered provider puts on everything
-    (Organization=<org>, Environment=<env>); EKS details come from describe calls.
+    (Organization=<org>, Environment=<env>) and by the cluster's own tags; EKS details
+    come from describe calls. KMS keys already scheduled for deletion are listed apart.
 
     Examples:
 
@@ -28,8 +37,6 @@ def status(
 
       platformctl status --org ExampleOrg --env dev --json
     """
-    from rich.table import Table
-
     from platformctl.config import load_platform, resolve_org
     from platformctl.inventory import inventory
 
@@ -41,22 +48,31 @@ def status(
         app.console.out(json.dumps(inv.to_json(), indent=2), highlight=False)
         return
     where = inv.endpoint or inv.region
+    for key in inv.scheduled_for_deletion:
+        app.console.print(f"KMS key {key.id} ({key.name}) is scheduled for deletion.")
     if not inv.resources:
         app.console.print(
             f"No resources tagged Organization={inv.org}, Environment={inv.env} in {where}."
         )
         return
+    app.console.print(inventory_table(inv))
+    app.console.print(f"{len(inv.resources)} resources.")
+
+
+def inventory_table(inv: Inventory) -> Table:
+    """The inventory as one table, grouped by type (with counts)."""
+    from rich.table import Table
+
+    where = inv.endpoint or inv.region
     table = Table(title=f"{inv.org}/{inv.env} in {where}", title_justify="left")
     for col in ("type", "id", "name", "details"):
         table.add_column(col)
-    for kind, rows in inv.by_type().items():
+    for rows in inv.by_type().values():
         for i, r in enumerate(rows):
             details = ", ".join(f"{k}={v}" for k, v in r.details.items())
             table.add_row(f"{r.label} ({len(rows)})" if i == 0 else "", r.id, r.name, details)
         table.add_section()
-        del kind
-    app.console.print(table)
-    app.console.print(f"{len(inv.resources)} resources.")
+    return table
 
 
 def register(app: typer.Typer) -> None:

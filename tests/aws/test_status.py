@@ -135,3 +135,39 @@ def test_status_of_an_empty_environment_says_so(repo: Path, cli: Cli, aws_env: M
     result = cli("status", "--org", "emptyorg", "--env", "dev")
     assert result.code == 0, result.err
     assert "No resources tagged Organization=emptyorg, Environment=dev" in result.out
+
+
+@pytest.mark.real
+def test_deleted_nat_gateways_and_terminated_instances_are_not_left_over(
+    repo: Path, cli: Cli, aws_env: MotoServer
+) -> None:
+    ours = _network(aws_env, "goneorg", "dev", "10.62.0.0/16")
+    ec2 = client(aws_env, "ec2")
+    [nat] = ours["ec2:natgateway"]
+    ec2.delete_nat_gateway(NatGatewayId=nat)
+    image = ec2.describe_images()["Images"][0]["ImageId"]
+    tags = [{"Key": "Organization", "Value": "goneorg"}, {"Key": "Environment", "Value": "dev"}]
+    running, stopped = [
+        ec2.run_instances(
+            ImageId=image,
+            MinCount=1,
+            MaxCount=1,
+            SubnetId=ours["subnets"][0],
+            TagSpecifications=[{"ResourceType": "instance", "Tags": tags}],
+        )["Instances"][0]["InstanceId"]
+        for _ in range(2)
+    ]
+    ec2.terminate_instances(InstanceIds=[stopped])
+    # moto keeps both for good (AWS for about an hour), still tagged.
+    states = {n["NatGatewayId"]: n["State"] for n in ec2.describe_nat_gateways()["NatGateways"]}
+    assert states[nat] == "deleted"
+    tagging = client(aws_env, "resourcegroupstaggingapi")
+    listed = tagging.get_resources(TagFilters=[{"Key": "Organization", "Values": ["goneorg"]}])
+    arns = " ".join(r["ResourceARN"] for r in listed["ResourceTagMappingList"])
+    assert nat in arns and stopped in arns
+
+    inv = cli("status", "--org", "goneorg", "--env", "dev", "--json").json()
+    ids = {r["id"] for r in inv["resources"]}
+    assert nat not in ids and stopped not in ids
+    [instance] = [r for r in inv["resources"] if r["type"] == "ec2:instance"]
+    assert (instance["id"], instance["details"]) == (running, {"state": "running"})

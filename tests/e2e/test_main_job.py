@@ -147,7 +147,9 @@ def test_replan_shows_no_changes_in_any_unit(sandbox: Sandbox) -> None:
 
 
 def test_destroy_all_leaves_nothing_of_the_org(sandbox: Sandbox) -> None:
-    sandbox.run("destroy", "all", "--org", ORG, "--env", ENV, "--yes").check()
+    done = sandbox.run("destroy", "all", "--org", ORG, "--env", ENV, "--yes").check()
+    # destroy all ends with the inventory of the environment, which must be empty.
+    assert f"0 resources left tagged for {ORG.lower()}/{ENV} in " in done.out, done.out[-3000:]
 
     assert _helm_releases(sandbox) == {}
     assert sandbox.aws("ec2").describe_vpcs(Filters=ORG_TAG)["Vpcs"] == []
