@@ -131,8 +131,8 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     for name in ("templates", "modules"):
         shutil.copytree(REPO / name, root / name)
     box = Sandbox(root, clean_environment(root, root / "tf-provider.log"), root / "tf-provider.log")
-    # A free port: a developer's own sandbox may hold the default one.
-    box.run("sandbox", "up", "--port", str(free_port())).check()
+    # Free ports: a developer's own sandbox may hold the default ones.
+    box.run("sandbox", "up", "--port", str(free_port()), "--charts-port", str(free_port())).check()
     try:
         box.run("render", "--org", ORG, "--env", ENV).check()
         box.run("bootstrap", "--org", ORG, "--env", ENV).check()
