@@ -184,7 +184,7 @@ def parallel(base: Path, env: dict[str, str], delay: float) -> list[Row]:
     ]
 
 
-def rows(rounds: int = 5, hold: float = 3.0, hold_rounds: int = 2, delay: float = 5.0) -> list[Row]:
+def rows(rounds: int = 5, hold: float = 2.0, hold_rounds: int = 2, delay: float = 5.0) -> list[Row]:
     out: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="platformctl-bench-") as tmp:
         base = Path(tmp)
@@ -211,7 +211,7 @@ def main(argv: Sequence[str] | None = None) -> bool:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--hold", type=float, default=3.0, help="per-plan hold (s)")
+    parser.add_argument("--hold", type=float, default=2.0, help="per-plan hold (s)")
     parser.add_argument("--hold-rounds", type=int, default=2)
     parser.add_argument("--delay", type=float, default=5.0, help="per-unit delay (s)")
     args = parser.parse_args(argv)
