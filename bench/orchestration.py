@@ -32,7 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.table import Row, check, met, ratio_row, render  # noqa: E402
+from bench.table import Row, Run, check, met, ratio_row, render  # noqa: E402
 from platformctl.config import load_platform, resolve_org  # noqa: E402
 from platformctl.orchestrate import ensure_rendered, stack_dir  # noqa: E402
 from platformctl.report import SilentReporter  # noqa: E402
@@ -56,19 +56,24 @@ BESIDE = (
 
 def timed(
     cmd: Sequence[str], cwd: Path, env: Mapping[str, str], ok_codes: Sequence[int] = (0,)
-) -> tuple[float, float, str]:
-    """(wall seconds, Unix time of the spawn, stdout) of one command that must succeed."""
+) -> Run:
+    """Run one command that must succeed: its wall and CPU time, spawn time and stdout."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     spawned = time.time()
     started = time.perf_counter()
     done = subprocess.run(
         list(cmd), cwd=cwd, env=dict(env), capture_output=True, text=True, check=False
     )
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in ok_codes:
         raise SystemExit(
             f"{cmd[0]} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
         )
-    return elapsed, spawned, done.stdout
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Run(elapsed, cpu, spawned, done.stdout)
 
 
 def exec_after_spawn_ms(root: Path, spawned: float) -> float | None:
@@ -108,17 +113,20 @@ def bare_stack(base: Path, env: dict[str, str], rounds: int) -> list[Row]:
     remembered = root / ".platformctl" / "preflight-passed.json"
     timed(raw, stack, raw_env)  # warm-up: init, first S3 round trips
     timed(ours, root, run_env)  # warm-up: init, render stamp, preflight remembered
-    times: dict[str, list[float]] = {"raw": [], "ours": [], "beside": [], "bare": []}
+    times: dict[str, list[Run]] = {"raw": [], "ours": [], "beside": [], "bare": []}
     starts: list[float] = []
-    for _ in range(rounds):
-        times["raw"].append(timed(raw, stack, raw_env)[0])
-        elapsed, spawned, _ = timed(ours, root, run_env)
-        times["ours"].append(elapsed)
-        if (ms := exec_after_spawn_ms(root, spawned)) is not None:
+    for i in range(rounds):
+        if i % 2:  # every other round runs raw last: load that drifts in a round cancels
+            times["ours"].append(timed(ours, root, run_env))
+            times["raw"].append(timed(raw, stack, raw_env))
+        else:
+            times["raw"].append(timed(raw, stack, raw_env))
+            times["ours"].append(timed(ours, root, run_env))
+        if (ms := exec_after_spawn_ms(root, times["ours"][-1].spawned)) is not None:
             starts.append(ms)
-        times["bare"].append(timed([*ours, "--no-preflight"], root, run_env)[0])
+        times["bare"].append(timed([*ours, "--no-preflight"], root, run_env))
         remembered.unlink(missing_ok=True)
-        times["beside"].append(timed(ours, root, run_env)[0])
+        times["beside"].append(timed(ours, root, run_env))
         time.sleep(0.5)  # let the emulator settle after the preflight's calls
     figure = "bare 4-unit stack: plan-all ÷ raw terragrunt run --all plan"
     rows = [
@@ -154,8 +162,8 @@ def holding(base: Path, env: dict[str, str], rounds: int, hold: float) -> list[R
     timed(ours, root, warm_env)
     raw_times, our_times = [], []
     for _ in range(rounds):
-        raw_times.append(timed(raw, stack, raw_env)[0])
-        our_times.append(timed(ours, root, run_env)[0])
+        raw_times.append(timed(raw, stack, raw_env))
+        our_times.append(timed(ours, root, run_env))
     return [
         ratio_row(
             f"4-unit stack, every plan holding {hold:g} s: plan-all ÷ raw",
@@ -173,7 +181,7 @@ def parallel(base: Path, env: dict[str, str], delay: float) -> list[Row]:
     run_env = {**env, "PLATFORMCTL_ROOT": str(root)}
     command = [str(PLATFORMCTL), "plan-all", "--org", org, "--env", "sandbox", "--json"]
     timed(command, root, run_env)  # warm-up
-    wall = timed(command, root, {**run_env, **_holds(delay)})[0]
+    wall = timed(command, root, {**run_env, **_holds(delay)}).wall
     return [
         check(
             f"{len(units)} independent units x {delay:g} s: plan-all ÷ ideal (depth 1)",
@@ -184,7 +192,7 @@ def parallel(base: Path, env: dict[str, str], delay: float) -> list[Row]:
     ]
 
 
-def rows(rounds: int = 5, hold: float = 3.0, hold_rounds: int = 2, delay: float = 5.0) -> list[Row]:
+def rows(rounds: int = 5, hold: float = 2.0, hold_rounds: int = 2, delay: float = 5.0) -> list[Row]:
     out: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="platformctl-bench-") as tmp:
         base = Path(tmp)
@@ -211,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> bool:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--hold", type=float, default=3.0, help="per-plan hold (s)")
+    parser.add_argument("--hold", type=float, default=2.0, help="per-plan hold (s)")
     parser.add_argument("--hold-rounds", type=int, default=2)
     parser.add_argument("--delay", type=float, default=5.0, help="per-unit delay (s)")
     args = parser.parse_args(argv)

@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.orchestration import timed  # noqa: E402
-from bench.table import MISS, PASS, SKIP, Row, met, ratio_row, render  # noqa: E402
+from bench.table import MISS, PASS, SKIP, Row, Run, met, ratio_row, render  # noqa: E402
 
 PLATFORMCTL = Path(sys.executable).parent / "platformctl"
 ORG = "BenchOrg"
@@ -103,7 +103,7 @@ def disk_use(download_dir: Path) -> tuple[int, list[str], list[str]]:
     return total, copies, links
 
 
-def rows(rounds: int = 5, cold_rounds: int = 3) -> list[Row]:
+def rows(rounds: int = 3, cold_rounds: int = 2) -> list[Row]:
     missing = _unmirrored()
     if missing:
         return _skipped(
@@ -162,7 +162,7 @@ def _measure(root: Path, env: dict[str, str], rounds: int, cold_rounds: int) -> 
     scope = list(SCOPE)
 
     def failures() -> tuple[dict[str, dict[str, object]], list[str]]:
-        planned = _units(timed(ours, root, {**env, **excluding(scope)}, ok_codes=(0, 1))[2])
+        planned = _units(timed(ours, root, {**env, **excluding(scope)}, ok_codes=(0, 1)).stdout)
         ok = ("planned", "no-changes")
         return planned, [u for u in scope if planned.get(u, {}).get("status") not in ok]
 
@@ -195,19 +195,28 @@ def _measure(root: Path, env: dict[str, str], rounds: int, cold_rounds: int) -> 
     raw = [str(tools.terragrunt), "run", "--all", "--non-interactive", "plan"]
     # plan-all exits 1: the units left out count as skipped.
     codes = (0,) if len(scope) == len(everything) else (0, 1)
-    timed(raw, stack, raw_env)  # warm-up: init of raw's own .terragrunt-cache
-    timed(ours, root, our_env, ok_codes=codes)
-    warm_raw, warm_ours = [], []
-    for _ in range(rounds):
-        warm_raw.append(timed(raw, stack, raw_env)[0])
-        warm_ours.append(timed(ours, root, our_env, ok_codes=codes)[0])
-    cold_raw, cold_ours = [], []
-    for _ in range(cold_rounds):
-        for unit in scope:
-            shutil.rmtree(stack / unit / ".terragrunt-cache", ignore_errors=True)
-        cold_raw.append(timed(raw, stack, raw_env)[0])
-        shutil.rmtree(tools.download_dir, ignore_errors=True)
-        cold_ours.append(timed(ours, root, our_env, ok_codes=codes)[0])
+    timed(raw, stack, raw_env)  # warm-up: init of raw's own .terragrunt-cache (plan-all's is)
+
+    def raw_run(cold: bool) -> Run:
+        if cold:
+            for unit in scope:
+                shutil.rmtree(stack / unit / ".terragrunt-cache", ignore_errors=True)
+        return timed(raw, stack, raw_env)
+
+    def our_run(cold: bool) -> Run:
+        if cold:
+            shutil.rmtree(tools.download_dir, ignore_errors=True)
+        return timed(ours, root, our_env, ok_codes=codes)
+
+    # Rounds alternate which side runs first, so load that drifts during a round cancels.
+    runs: dict[tuple[bool, str], list[Run]] = {}
+    for cold, count in ((False, rounds), (True, cold_rounds)):
+        for i in range(count):
+            for side in ("raw", "ours") if i % 2 == 0 else ("ours", "raw"):
+                run = raw_run(cold) if side == "raw" else our_run(cold)
+                runs.setdefault((cold, side), []).append(run)
+    warm_raw, warm_ours = runs[(False, "raw")], runs[(False, "ours")]
+    cold_raw, cold_ours = runs[(True, "raw")], runs[(True, "ours")]
     total, copies, links = disk_use(tools.download_dir)
     disk = Row(
         DISK.format(scope=label),
@@ -227,8 +236,8 @@ def main(argv: Sequence[str] | None = None) -> bool:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--cold-rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--cold-rounds", type=int, default=2)
     args = parser.parse_args(argv)
     table = rows(args.rounds, args.cold_rounds)
     print(render(table))

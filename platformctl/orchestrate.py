@@ -297,12 +297,14 @@ def run_preflight(
     if opts.dry_run:
         reporter.step(f"{env.name}: preflight (credentials, state backend)")
         return
+    from platformctl.preflight_memo import recently_passed
+
+    if recently_passed(root, org, env, reporter):
+        return
     from platformctl import preflight
 
     check = getattr(preflight, "preflight", None)
     if check is None:
-        return
-    if preflight.recently_passed(root, org, env, reporter):
         return
     check(root, org, env, reporter, ask=opts.ask or (lambda _question: False))
 

@@ -7,7 +7,7 @@ runs next to it, on the other core, while terragrunt parses its configuration:
   then shown in order, so setting up the console (rich) costs no time before the start.
 - PreflightBeside: the preflight (credentials, state bucket) runs in a thread once
   terragrunt has started, or not at all when it passed minutes ago for the same endpoint
-  and identity (preflight.recently_passed). When it fails, terragrunt is stopped the way
+  and identity (platformctl.preflight_memo). When it fails, terragrunt is stopped the way
   Ctrl-C stops it (SIGINT, so OpenTofu releases its state lock) and the run ends with the
   preflight's sentence. plan-all never creates or changes the state bucket (that is
   `platformctl bootstrap` or deploy's question), so nothing here asks anything.
@@ -118,9 +118,9 @@ class PreflightBeside:
         """Check now that terragrunt runs (skipped after a recent pass); stop it on failure."""
         if not self.enabled:
             return
-        from platformctl import preflight
+        from platformctl.preflight_memo import recently_passed
 
-        if preflight.recently_passed(self.root, self.org, self.env, self.reporter):
+        if recently_passed(self.root, self.org, self.env, self.reporter):
             return
         self._thread = threading.Thread(
             target=self._check, args=(child,), name="platformctl-preflight", daemon=True

@@ -4,18 +4,12 @@
 attempt, an 'error' row instead of an exception). `preflight` is what plan/deploy call
 before running terragrunt: it fails on bad credentials and offers to bootstrap a
 missing or incomplete state bucket. A pass is remembered for a few minutes
-(`recently_passed`), keyed by everything that decides where the calls go and as whom:
-the endpoint, region, AWS_* variables, the sandbox's credentials and the shared
-credential files, so a run right after another one needs no AWS round trip (and no
-boto3 import).
+(platformctl.preflight_memo), so a run right after another one needs no AWS round trip
+(and no boto3 import).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,9 +19,8 @@ from platformctl.bootstrap import BootstrapResult, bootstrap, bucket_compliant
 from platformctl.config import Environment, Org, load_platform, resolve_org
 from platformctl.doctor import Check
 from platformctl.errors import OperationError, PlatformctlError, UsageError
-from platformctl.fsutil import write_atomic
 from platformctl.naming import state_bucket
-from platformctl.paths import state_dir
+from platformctl.preflight_memo import remember_pass
 from platformctl.report import Reporter
 from platformctl.sandbox import aws_target
 
@@ -119,85 +112,6 @@ def aws_checks(root: Path, org: str | None, env: str | None) -> tuple[Check, ...
             continue
         checks.append(_bucket_check(root, the_org, e))
     return tuple(checks)
-
-
-CACHE_FILE = "preflight-passed.json"
-CACHE_TTL_S = 600.0
-_CREDENTIAL_FILES = (
-    ("AWS_CONFIG_FILE", "~/.aws/config"),
-    ("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"),
-    ("AWS_WEB_IDENTITY_TOKEN_FILE", ""),
-)
-
-
-def _cache_key(root: Path, org: Org, env: Environment) -> str:
-    """A digest of where preflight's calls go and as whom (secrets enter only hashed)."""
-    target = aws_target(root, env)
-    parts = [
-        org.name,
-        env.name,
-        state_bucket(org, env),
-        f"{target.region}|{target.endpoint}|{target.access_key}|{target.secret_key}",
-    ]
-    parts += sorted(f"{k}={v}" for k, v in os.environ.items() if k.startswith("AWS_"))
-    for variable, default in _CREDENTIAL_FILES:
-        name = os.environ.get(variable, default)
-        if name:
-            try:
-                st = Path(name).expanduser().stat()
-            except OSError:
-                continue
-            parts.append(f"{name}:{st.st_mtime_ns}:{st.st_size}")
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
-
-
-def _read_cache(root: Path) -> dict[str, tuple[float, str]]:
-    try:
-        data = json.loads((state_dir(root) / CACHE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict):
-        return {}
-    return {
-        str(k): (float(v[0]), str(v[1]))
-        for k, v in data.items()
-        if isinstance(v, list) and len(v) == 2 and isinstance(v[0], int | float)
-    }
-
-
-def recently_passed(
-    root: Path,
-    org: Org,
-    env: Environment,
-    reporter: Reporter | None = None,
-    *,
-    now: float | None = None,
-) -> bool:
-    """Whether preflight passed for this environment, endpoint and identity minutes ago.
-
-    The pass's warning (a bucket lacking some protection), if any, is given again to
-    `reporter`. Never imports boto3; a sandbox that is not running is never a pass.
-    """
-    try:
-        key = _cache_key(root, org, env)
-    except PlatformctlError:
-        return False
-    until, warning = _read_cache(root).get(key, (0.0, ""))
-    if until <= (time.time() if now is None else now):
-        return False
-    if reporter is not None:
-        reporter.info(f"{env.name}: preflight passed minutes ago for these credentials.")
-        if warning:
-            reporter.warn(warning)
-    return True
-
-
-def remember_pass(root: Path, org: Org, env: Environment, warning: str = "") -> None:
-    """Record a pass (with the warning it gave, if any) for CACHE_TTL_S seconds."""
-    now = time.time()
-    entries = {k: v for k, v in _read_cache(root).items() if v[0] > now}
-    entries[_cache_key(root, org, env)] = (now + CACHE_TTL_S, warning)
-    write_atomic(state_dir(root) / CACHE_FILE, json.dumps(entries, sort_keys=True) + "\n")
 
 
 @dataclass(frozen=True)
