@@ -48,7 +48,7 @@ variable "regions" {
   type        = list(string)
 
   validation {
-    condition     = length(var.regions) > 0 && alltrue([for region in var.regions : can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", region))])
+    condition     = length(var.regions) > 0 && alltrue([for region in var.regions : can(regex("^[a-z]{2,4}(-[a-z]+)?-[a-z]+-[0-9]+$", region))])
     error_message = "regions must list at least one AWS region name such as \"us-east-1\"."
   }
 }
