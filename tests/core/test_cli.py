@@ -9,15 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from platformctl.cli import main
-from tests.core.helpers import REPO, make_repo, tree_snapshot
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(exit_info.value.code or 0), out, err
+from tests.core.helpers import REPO, make_repo, run, tree_snapshot
 
 
 @pytest.fixture

@@ -15,17 +15,10 @@ from pathlib import Path
 import pytest
 
 from platformctl.cli import main
-from tests.core.helpers import make_repo, tree_snapshot
+from tests.core.helpers import make_repo, run, tree_snapshot
 from tests.fixtures.readonly import ReadOnly
 
 Setup = Callable[[Path, ReadOnly], list[str]]
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(exit_info.value.code or 0), out, err
 
 
 @pytest.fixture

@@ -8,22 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from platformctl.cli import main
 from platformctl.config import load_platform, resolve_org
 from platformctl.errors import OperationError, UsageError
 from platformctl.livetree import MANIFEST
 from platformctl.render import render_tree, write_tree
-from tests.core.helpers import make_repo, tree_snapshot
+from tests.core.helpers import make_repo, run, tree_snapshot
 from tests.fixtures.readonly import ReadOnly
 
 ORG = resolve_org("ExampleOrg")
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(exit_info.value.code or 0), out, err
 
 
 @pytest.fixture
