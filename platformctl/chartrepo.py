@@ -88,13 +88,10 @@ def sync_charts(root: Path, directory: Path, reporter: Reporter) -> list[str]:
 
 def _package(root: Path, helm: Path, archive: Path, target: Path) -> None:
     """`helm package` of the chart in `archive`, into `target` (same name: name-version)."""
-    import tarfile
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="platformctl-chart-") as scratch:
-        with tarfile.open(archive, "r:gz") as tar:
-            tar.extractall(scratch, filter="data")
-        (chart,) = [p for p in Path(scratch).iterdir() if p.is_dir()]
+        chart = offline.unpack(archive, Path(scratch) / "src")
         out = Path(scratch) / "out"
         stamp: list[str | Path] = []
         published = archive.name.removesuffix(".tgz").removeprefix(f"{chart.name}-")

@@ -74,3 +74,16 @@ def verified(directory: Path, relative: str) -> Path:
             f"(sha256 {found[:16]}…, expected {wanted[:16]}…); it was not used."
         )
     return path
+
+
+def unpack(archive: Path, dest: Path) -> Path:
+    """Unpack a .tar.gz (members must stay inside dest); return its one top-level folder."""
+    import tarfile
+
+    dest.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(archive, "r:gz") as tar:
+        tar.extractall(dest, filter="data")
+    tops = [p for p in dest.iterdir() if p.is_dir()]
+    if len(tops) != 1:
+        raise OperationError(f"{archive.name} should hold one top-level folder, not {len(tops)}.")
+    return tops[0]

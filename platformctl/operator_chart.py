@@ -88,17 +88,15 @@ def _render(version: str, kubectl: Path, offline: Path | None) -> tuple[str, str
     if offline is None:
         target = UPSTREAM.format(version=version)
         return _kustomize(kubectl, target), target
-    from platformctl.offline import verified
+    from platformctl.offline import unpack, verified
 
     relative = OFFLINE_ARCHIVE.format(version=version)
     archive = verified(offline, relative)
     with tempfile.TemporaryDirectory(prefix="platformctl-operator-") as scratch:
-        with tarfile.open(archive, "r:gz") as tar:
-            tar.extractall(scratch, filter="data")
-        tops = [p for p in Path(scratch).iterdir() if p.is_dir()]
-        if len(tops) != 1 or not (tops[0] / OVERLAY).is_dir():
+        top = unpack(archive, Path(scratch))
+        if not (top / OVERLAY).is_dir():
             raise OperationError(f"{archive.name} does not hold {OVERLAY}.")
-        return _kustomize(kubectl, str(tops[0] / OVERLAY)), str(archive)
+        return _kustomize(kubectl, str(top / OVERLAY)), str(archive)
 
 
 def _kustomize(kubectl: Path, target: str) -> str:

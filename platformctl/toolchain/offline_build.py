@@ -14,14 +14,13 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
-import tarfile
 import tempfile
 import time
 from pathlib import Path
 
 from platformctl import proc
 from platformctl.errors import OperationError, ProcessError
-from platformctl.offline import sha256_file, verified
+from platformctl.offline import sha256_file, unpack, verified
 from platformctl.report import Reporter
 from platformctl.toolchain.catalog import OfflineSource, ToolSpec
 from platformctl.toolchain.install import (
@@ -69,16 +68,6 @@ def build_commands(spec: ToolSpec, version: str) -> list[str]:
     ]
 
 
-def _unpack(archive: Path, dest: Path) -> Path:
-    """Unpack a source tarball (members must stay inside dest); return its one top folder."""
-    with tarfile.open(archive, "r:gz") as tar:
-        tar.extractall(dest, filter="data")
-    tops = [p for p in dest.iterdir() if p.is_dir()]
-    if len(tops) != 1:
-        raise OperationError(f"{archive.name} should hold one top-level folder, not {len(tops)}.")
-    return tops[0]
-
-
 def _main_module(spec: ToolSpec, version: str, binary: Path) -> str:
     """The main module `go version -m` reads from the binary (the ldflags are not recorded
     with -trimpath, so the stamp itself cannot be read back)."""
@@ -105,7 +94,7 @@ def build(spec: ToolSpec, version: str, offline: Path, reporter: Reporter, label
     staging = _Staging(spec, version)
     try:
         with tempfile.TemporaryDirectory(prefix=f"platformctl-{spec.name}-") as scratch:
-            src = _unpack(archive, Path(scratch))
+            src = unpack(archive, Path(scratch))
             ldflags = " ".join(["-s", "-w", *(_fill(f, version) for f in spec.offline.ldflags)])
             out = staging.bin / spec.executable
             cmd = [
