@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from platformctl.toolchain.catalog import CATALOG, ToolSpec
-from platformctl.toolchain.locate import cached_path, find
+from platformctl.toolchain.locate import build_info, cached_path, find
 from platformctl.toolchain.versions import load_pins
 
 
@@ -103,21 +103,13 @@ def _check_offline_build(spec: ToolSpec, version: str) -> Check:
     Its binary is never run (a provider only talks the plugin protocol); the version is the
     one stamped at build time, recorded with the source archive in build.json.
     """
-    import json
-
-    from platformctl.paths import tools_dir
-
     path = cached_path(spec, version)
     fix = f"platformctl tools install --only {spec.name} --offline-dir DIR"
     if not path.is_file():
         if spec.provider:
             return Check(spec.name, version, "-", "skipped", fix=f"from the registry, or: {fix}")
         return Check(spec.name, version, "-", "missing", fix=fix)
-    try:
-        info = json.loads((tools_dir() / spec.name / version / "build.json").read_text())
-    except (OSError, ValueError):
-        info = {}
-    built_from = str(info.get("archive", "")) if isinstance(info, dict) else ""
+    built_from = str(build_info(spec.name, version).get("archive", ""))
     where = f"cache: {path}" + (f" (built from {built_from})" if built_from else "")
     if spec.provider:
         where += ", mirrored"

@@ -152,18 +152,11 @@ def mirrored_versions(mirror: Path, source: str) -> tuple[str, ...]:
 
 def _built_from(source: str, versions: tuple[str, ...]) -> str:
     """The offline archive (and its sha256 prefix) the newest mirrored version was built from."""
-    import json
-
-    from platformctl.paths import tools_dir
+    from platformctl.toolchain.locate import build_info
 
     if not versions:
         return ""
-    name = "terraform-provider-" + source.rsplit("/", 1)[-1]
-    info_path = tools_dir() / name / versions[-1] / "build.json"
-    try:
-        info = json.loads(info_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return ""
-    if not isinstance(info, dict) or not info.get("archive"):
+    info = build_info("terraform-provider-" + source.rsplit("/", 1)[-1], versions[-1])
+    if not info.get("archive"):
         return ""
     return f"{info['archive']} (sha256 {str(info.get('archive_sha256', ''))[:12]})"

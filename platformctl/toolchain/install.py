@@ -40,7 +40,7 @@ from platformctl.errors import OperationError, ProcessError, UsageError
 from platformctl.paths import tools_dir
 from platformctl.report import Reporter
 from platformctl.toolchain.catalog import CATALOG, GoBuild, ReleaseAsset, ToolSpec
-from platformctl.toolchain.locate import cached_path, probe_version
+from platformctl.toolchain.locate import build_info, cached_path, probe_version
 from platformctl.toolchain.versions import Pin, load_pins
 
 CONNECT_TIMEOUT = 3.0
@@ -184,7 +184,7 @@ def list_tools(root: Path) -> tuple[ListedTool, ...]:
                     "cached",
                     str(cached_path(spec, pin.version)),
                     pin.version,
-                    _read_build_info(spec, pin.version),
+                    build_info(spec.name, pin.version),
                 )
             )
             continue
@@ -407,15 +407,6 @@ def _failed(
 
 def _sizes(bin_dir: Path) -> dict[str, int]:
     return {p.name: p.stat().st_size for p in sorted(bin_dir.iterdir()) if p.is_file()}
-
-
-def _read_build_info(spec: ToolSpec, version: str) -> dict[str, object]:
-    path = tool_home(spec, version) / BUILD_INFO
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _finish(

@@ -25,6 +25,18 @@ def cached_path(spec: ToolSpec, version: str, executable: str | None = None) -> 
     return tools_dir() / spec.name / version / "bin" / (executable or spec.executable)
 
 
+def build_info(name: str, version: str) -> dict[str, object]:
+    """The build record (build.json) of a cached tool version, or {} when there is none."""
+    import json
+
+    path = tools_dir() / name / version / "build.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def probe_version(spec: ToolSpec, path: Path) -> str | None:
     from platformctl import proc
 
