@@ -410,10 +410,10 @@ def kubeflow_sandbox_operator(ctx: StepContext) -> StepResult:
         return StepResult(
             "kubeflow", "sandbox-operator", True, "skipped", "runs in the cluster (not a sandbox)"
         )
-    from platformctl.trainingop import ensure_training_operator
+    from platformctl.trainingop import NO_CONTROL_PLANE, ensure_training_operator
 
     status = ensure_training_operator(ctx.root, ctx.reporter)
-    if not status.running and "control plane is not running" in status.detail:
+    if not status.running and status.detail == NO_CONTROL_PLANE:
         # The cluster is not the sandbox's own control plane (a kubeconfig given by hand):
         # whoever runs that cluster runs its operator.
         return StepResult(

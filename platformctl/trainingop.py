@@ -58,6 +58,9 @@ SETTLE_SECONDS = 30.0
 CERT_DIR = Path("/tmp/k8s-webhook-server/serving-certs")
 CERT_FILES = ("ca.crt", "tls.crt", "tls.key")
 
+# Why the operator cannot start when the sandbox has no control plane of its own.
+NO_CONTROL_PLANE = "not started: the control plane is not running"
+
 
 @dataclass(frozen=True)
 class OperatorState:
@@ -247,7 +250,7 @@ def start(
     base = base or default_base(root)
     cp = controlplane.status(root, base=controlplane_base)
     if not cp.running or cp.server is None or cp.kubeconfig is None:
-        return OperatorStatus(False, "absent", "not started: the control plane is not running")
+        return OperatorStatus(False, "absent", NO_CONTROL_PLANE)
     current = read_state(base)
     if _alive(current) and current is not None:
         if current.server == cp.server and _ready(current, "healthz"):
