@@ -17,7 +17,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from platformctl import drain
 from platformctl import terragrunt as tg
 from platformctl.config import Environment, Org, Platform
 from platformctl.errors import Interrupted, OperationError, PlatformctlError, UsageError
@@ -1273,6 +1272,8 @@ def destroy(
     Refuses while a unit outside the scope that depends on the target still has resources.
     Terragrunt orders `run --all destroy` in reverse dependency order itself.
     """
+    from platformctl import drain  # boto3 behind it: only destroy needs it
+
     progress = progress or NoProgress()
     early, tools, run, ctx = _open_single_env(
         root, platform, org, env_name, "destroy", reporter=reporter, opts=opts

@@ -12,21 +12,15 @@ import contextlib
 import re
 import sys
 import traceback
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-
-import typer
 
 from platformctl import signals
 from platformctl.errors import Interrupted, PlatformctlError, ProcessError, quote
 
 if TYPE_CHECKING:
+    import typer
     from rich.console import Console
-
-# Typer >= 0.20 vendors click as typer._click; older releases use click itself.
-try:
-    from typer._click.exceptions import ClickException
-except ImportError:  # pragma: no cover - depends on the installed typer
-    from click.exceptions import ClickException  # type: ignore[assignment,no-redef,unused-ignore]
 
 MESSAGE_LIMIT = 400
 VERBOSE_HINT = "[dim](run with -v for details)[/]"
@@ -60,34 +54,53 @@ def escape(text: str) -> str:
 
 
 def run_app(app: typer.Typer, argv: list[str] | None) -> int:
+    """Parse `argv` with the Typer app and run the command it names."""
+    import typer
+
+    # Typer >= 0.20 vendors click as typer._click; older releases use click itself.
+    try:
+        from typer._click.exceptions import ClickException
+    except ImportError:  # pragma: no cover - depends on the installed typer
+        from click.exceptions import ClickException  # type: ignore[assignment,no-redef,unused-ignore]
+
+    from platformctl.cli.params import lighten
+
     err = _Stderr()
     verbose = any(a in ("-v", "--verbose") for a in (argv if argv is not None else sys.argv[1:]))
 
-    def error(message: str, hint: str | None = None) -> None:
-        err.print(f"[bold red]error:[/] {escape(one_line(message))}", soft_wrap=True)
-        if hint:
-            err.print(f"[dim]hint:[/] {escape(one_line(hint))}", soft_wrap=True)
-
-    try:
-        from platformctl.cli.params import lighten
-
-        command = typer.main.get_command(app)
-        lighten(command)  # no pydantic import for options that are plain strings or unset
-        # With standalone_mode=False click returns the code of a typer.Exit instead of raising.
-        code = command.main(args=argv, standalone_mode=False, prog_name="platformctl")
-    except typer.Exit as exc:
-        return int(exc.exit_code or 0)
-    except typer.Abort:
-        # A prompt ends with Abort on EOF, and on a stop signal (Ctrl-C, SIGTERM, SIGHUP).
-        if signals.first() is not None:
+    def call() -> int:
+        try:
+            command = typer.main.get_command(app)
+            lighten(command)  # no pydantic import for options that are plain strings or unset
+            # With standalone_mode=False click returns the code of a typer.Exit instead of raising.
+            code = command.main(args=argv, standalone_mode=False, prog_name="platformctl")
+        except typer.Exit as exc:
+            return int(exc.exit_code or 0)
+        except typer.Abort:
+            # A prompt ends with Abort on EOF, and on a stop signal (Ctrl-C, SIGTERM, SIGHUP).
+            if signals.first() is not None:
+                _print_quietly(err, f"[yellow]{escape(_interrupted())}[/]")
+                return signals.exit_code()
+            err.print("[red]Aborted.[/]")
+            return 130
+        except ClickException as exc:
+            # Usage errors from Typer/click (unknown option, bad value, missing argument): exit 2.
+            _error(err, _shorten_quoted(exc.format_message()), _usage_hint(exc))
+            return 2
+        if code == 130:
+            # Typer turns a KeyboardInterrupt that escapes a command into a bare exit 130.
             _print_quietly(err, f"[yellow]{escape(_interrupted())}[/]")
             return signals.exit_code()
-        err.print("[red]Aborted.[/]")
-        return 130
-    except ClickException as exc:
-        # Usage errors from Typer/click (unknown option, bad value, missing argument): exit 2.
-        error(_shorten_quoted(exc.format_message()), _usage_hint(exc))
-        return 2
+        return code if isinstance(code, int) else 0
+
+    return guarded(call, verbose=verbose, err=err)
+
+
+def guarded(call: Callable[[], int], *, verbose: bool, err: _Stderr | None = None) -> int:
+    """Run a parsed command: its exit code, or the code and one-line message of its error."""
+    err = err or _Stderr()
+    try:
+        return call()
     except (KeyboardInterrupt, Interrupted) as exc:
         message = exc.message if isinstance(exc, Interrupted) else _interrupted()
         _print_quietly(err, f"[yellow]{escape(one_line(message))}[/]")
@@ -95,7 +108,7 @@ def run_app(app: typer.Typer, argv: list[str] | None) -> int:
     except PlatformctlError as exc:
         if verbose:
             err.print(escape(traceback.format_exc()))
-        error(exc.message)
+        _error(err, exc.message)
         if isinstance(exc, ProcessError) and exc.tail:
             err.print("[dim]--- last output ---[/]")
             err.print(escape(exc.tail), highlight=False)
@@ -110,23 +123,25 @@ def run_app(app: typer.Typer, argv: list[str] | None) -> int:
         if verbose:
             err.print(escape(traceback.format_exc()))
         where = f" ({exc.filename})" if exc.filename else ""
-        error(f"{exc.strerror or exc}{where}.")
+        _error(err, f"{exc.strerror or exc}{where}.")
         if not verbose:
             err.print(VERBOSE_HINT)
         return 1
     except Exception as exc:
         if verbose:
             err.print(escape(traceback.format_exc()))
-        error(
+        _error(
+            err,
             f"platformctl hit an unexpected error ({type(exc).__name__}: {exc}); "
-            "this is a bug: run again with -v for the traceback and please report it."
+            "this is a bug: run again with -v for the traceback and please report it.",
         )
         return 3
-    if code == 130:
-        # Typer turns a KeyboardInterrupt that escapes a command into a bare exit 130.
-        _print_quietly(err, f"[yellow]{escape(_interrupted())}[/]")
-        return signals.exit_code()
-    return code if isinstance(code, int) else 0
+
+
+def _error(err: _Stderr, message: str, hint: str | None = None) -> None:
+    err.print(f"[bold red]error:[/] {escape(one_line(message))}", soft_wrap=True)
+    if hint:
+        err.print(f"[dim]hint:[/] {escape(one_line(hint))}", soft_wrap=True)
 
 
 def _interrupted() -> str:
@@ -147,7 +162,7 @@ def _shorten_quoted(message: str) -> str:
     return _LONG_QUOTED.sub(lambda m: quote(m.group(1)), message)
 
 
-def _usage_hint(exc: ClickException) -> str | None:
+def _usage_hint(exc: Any) -> str | None:
     ctx = getattr(exc, "ctx", None)
     if ctx is None:
         return "run `platformctl --help` for usage."

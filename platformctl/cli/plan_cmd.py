@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from platformctl.cli import options
-from platformctl.cli.context import AppContext, ConsoleReporter
 
 NO_PREFLIGHT = typer.Option(
     False,
@@ -83,55 +82,26 @@ def plan_all(
 
       platformctl plan-all --org ExampleOrg --changed --base origin/main --dry-run
     """
-    from platformctl import orchestrate, signals
-    from platformctl.cli.runview import LiveUnits, print_summary
-    from platformctl.config import load_platform, resolve_org
-    from platformctl.errors import Interrupted
+    from platformctl.cli.plan_run import PlanAllArgs
+    from platformctl.cli.plan_run import plan_all as run
 
-    app: AppContext = ctx.obj
     if base is not None and not changed:
         raise typer.BadParameter("--base only makes sense with --changed.", param_hint="--base")
-    the_org = resolve_org(org)
-    platform = load_platform(app.root)
-    if env is not None:
-        platform.get(env)
-    reporter = ConsoleReporter(lambda: app.err)  # rich loads once terragrunt runs
-    result = orchestrate.plan_all(
-        app.root,
-        platform,
-        the_org,
-        env,
-        reporter,
-        opts=orchestrate.Options(
-            parallelism=parallelism,
-            dry_run=dry_run,
-            preflight=not no_preflight,
-            plan_json=plan_json,
-        ),
-        progress=LiveUnits(lambda: app.err),
+    args = PlanAllArgs(
+        org=org,
+        env=env,
+        parallelism=parallelism,
+        json_out=json_out,
         changed=changed,
-        changed_base=base,
+        base=base,
+        dry_run=dry_run,
+        no_preflight=no_preflight,
+        summary_md=summary_md,
+        plan_json=plan_json,
     )
-    if dry_run:
-        return
-    document = result.to_json()
-    if summary_md is not None:
-        from platformctl.fsutil import write_atomic
-        from platformctl.summary_md import render
-
-        write_atomic(summary_md, render(document))
-    if json_out:
-        from platformctl.graph import dumps
-
-        app.console.out(dumps(document), highlight=False)
-    else:
-        print_summary(app.console, result)
-    if result.interrupted:
-        raise Interrupted(
-            f"Interrupted ({signals.describe()}); the logs and summary are in {result.run_dir}."
-        )
-    if not result.ok:
-        raise typer.Exit(1)
+    code = run(ctx.obj, args)
+    if code:
+        raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:

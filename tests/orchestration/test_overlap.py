@@ -142,7 +142,9 @@ def test_the_run_dir_records_when_terragrunt_was_started(stack: Stack) -> None:
 _AT_EXEC = """
 import subprocess, sys
 from platformctl.cli import main
-HEAVY = ("rich", "pydantic", "jinja2", "hcl2", "boto3", "botocore", "urllib.request", "sh")
+HEAVY = (
+    "typer", "click", "rich", "pydantic", "jinja2", "hcl2", "boto3", "botocore", "urllib.request", "sh"
+)
 popen = subprocess.Popen.__init__
 def spawn(self, args, *rest, **kwargs):
     if "terragrunt" in str(args[0]):

@@ -1,0 +1,73 @@
+"""What `plan-all` does once its options are parsed, by Typer (plan_cmd) or by cli.quick."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from platformctl.cli.context import AppContext, ConsoleReporter
+
+
+@dataclass(frozen=True)
+class PlanAllArgs:
+    """plan-all's options, named as the Typer command's parameters are."""
+
+    org: str | None = None
+    env: str | None = None
+    parallelism: int | None = None
+    json_out: bool = False
+    changed: bool = False
+    base: str | None = None
+    dry_run: bool = False
+    no_preflight: bool = False
+    summary_md: Path | None = None
+    plan_json: bool = False
+
+
+def plan_all(app: AppContext, args: PlanAllArgs) -> int:
+    """Plan, print the summary (or the JSON document), and give the exit code: 0 or 1."""
+    from platformctl import orchestrate, signals
+    from platformctl.cli.runview import LiveUnits, print_summary
+    from platformctl.config import load_platform, resolve_org
+    from platformctl.errors import Interrupted
+
+    the_org = resolve_org(args.org)
+    platform = load_platform(app.root)
+    if args.env is not None:
+        platform.get(args.env)
+    reporter = ConsoleReporter(lambda: app.err)  # rich loads once terragrunt runs
+    result = orchestrate.plan_all(
+        app.root,
+        platform,
+        the_org,
+        args.env,
+        reporter,
+        opts=orchestrate.Options(
+            parallelism=args.parallelism,
+            dry_run=args.dry_run,
+            preflight=not args.no_preflight,
+            plan_json=args.plan_json,
+        ),
+        progress=LiveUnits(lambda: app.err),
+        changed=args.changed,
+        changed_base=args.base,
+    )
+    if args.dry_run:
+        return 0
+    document = result.to_json()
+    if args.summary_md is not None:
+        from platformctl.fsutil import write_atomic
+        from platformctl.summary_md import render
+
+        write_atomic(args.summary_md, render(document))
+    if args.json_out:
+        from platformctl.graph import dumps
+
+        app.console.out(dumps(document), highlight=False)
+    else:
+        print_summary(app.console, result)
+    if result.interrupted:
+        raise Interrupted(
+            f"Interrupted ({signals.describe()}); the logs and summary are in {result.run_dir}."
+        )
+    return 0 if result.ok else 1
