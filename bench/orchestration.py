@@ -32,7 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.table import Row, Run, check, met, ratio_row, render  # noqa: E402
+from bench.table import INFO, Row, Run, check, met, ratio_row, render  # noqa: E402
 from platformctl.config import load_platform, resolve_org  # noqa: E402
 from platformctl.orchestrate import ensure_rendered, stack_dir  # noqa: E402
 from platformctl.report import SilentReporter  # noqa: E402
@@ -46,6 +46,15 @@ EXEC_TARGET_MS = 150.0
 REMEMBERED = (
     "as run twice in a row: the preflight's pass is remembered for 10 minutes per endpoint "
     "and identity, so the second run makes no AWS call"
+)
+FLAGS = (
+    "the exact terragrunt command plan-all runs (JSON log, run report, plans saved with "
+    "-out): what saving the plans and reading the run back costs terragrunt itself"
+)
+FLOOR = (
+    "what any Python CLI pays before it can start terragrunt: the interpreter, site, and "
+    "importing the modules plan-all runs on; with the row above, the part of the 1.10 "
+    "budget left for platformctl's own work"
 )
 BESIDE = (
     "the first run in 10 minutes checks credentials and bucket in a thread beside terragrunt: "
@@ -103,6 +112,34 @@ def _holds(seconds: float) -> dict[str, str]:
     return {f"STACK_HOLD_{u.upper()}": f"{seconds:g}" for u in UNITS}
 
 
+def same_flags(root: Path, scratch: Path) -> tuple[list[str], dict[str, str], Path] | None:
+    """The terragrunt command of the newest plan-all run of `root`, writing into `scratch`.
+
+    Read back from the run's terragrunt log (its first line is the command as a person
+    would type it), so it is exactly what plan-all ran: the shared download dir, the JSON
+    log, the run report and the saved plans.
+    """
+    import shlex
+
+    runs = sorted((root / ".platformctl" / "runs").glob("*-plan*"), key=lambda p: p.stat().st_mtime)
+    logs = sorted(runs[-1].glob("*/terragrunt-plan.log")) if runs else []
+    if not logs:
+        return None
+    words = shlex.split(logs[0].read_text().splitlines()[0].removeprefix("$ "))
+    cwd, words = Path(words[1]), words[3:]  # cd <stack> && ...
+    env: dict[str, str] = {}
+    while "=" in words[0] and not words[0].startswith("/"):
+        key, _, value = words.pop(0).partition("=")
+        env[key] = value
+    for flag, name in (("--out-dir", "plans"), ("--report-file", "report.json")):
+        words[words.index(flag) + 1] = str(scratch / name)
+    return words, env, cwd
+
+
+def paired(a: list[Run], b: list[Run]) -> list[tuple[Run, Run]]:
+    return list(zip(a, b, strict=True))
+
+
 def bare_stack(base: Path, env: dict[str, str], rounds: int) -> list[Row]:
     """plan-all three ways vs raw terragrunt, and how soon plan-all starts terragrunt."""
     root, org, stack = _stack(base, env["AWS_ENDPOINT_URL"], DEFAULT_UNITS)
@@ -113,7 +150,18 @@ def bare_stack(base: Path, env: dict[str, str], rounds: int) -> list[Row]:
     remembered = root / ".platformctl" / "preflight-passed.json"
     timed(raw, stack, raw_env)  # warm-up: init, first S3 round trips
     timed(ours, root, run_env)  # warm-up: init, render stamp, preflight remembered
-    times: dict[str, list[Run]] = {"raw": [], "ours": [], "beside": [], "bare": []}
+    found = same_flags(root, base / "same-flags")
+    assert found is not None, "plan-all left no terragrunt log"
+    flagged, flagged_env, _ = found
+    floor = [sys.executable, "-c", "import platformctl.cli.quick, platformctl.orchestrate"]
+    times: dict[str, list[Run]] = {
+        "raw": [],
+        "ours": [],
+        "beside": [],
+        "bare": [],
+        "flags": [],
+        "floor": [],
+    }
     starts: list[float] = []
     for i in range(rounds):
         if i % 2:  # every other round runs raw last: load that drifts in a round cancels
@@ -125,6 +173,8 @@ def bare_stack(base: Path, env: dict[str, str], rounds: int) -> list[Row]:
         if (ms := exec_after_spawn_ms(root, times["ours"][-1].spawned)) is not None:
             starts.append(ms)
         times["bare"].append(timed([*ours, "--no-preflight"], root, run_env))
+        times["flags"].append(timed(flagged, stack, {**run_env, **flagged_env}))
+        times["floor"].append(timed(floor, root, run_env))
         remembered.unlink(missing_ok=True)
         times["beside"].append(timed(ours, root, run_env))
         time.sleep(0.5)  # let the emulator settle after the preflight's calls
@@ -134,6 +184,21 @@ def bare_stack(base: Path, env: dict[str, str], rounds: int) -> list[Row]:
         ratio_row(f"{figure}, --no-preflight", times["bare"], times["raw"], None),
         ratio_row(
             f"{figure}, preflight not remembered", times["beside"], times["raw"], None, note=BESIDE
+        ),
+        ratio_row(
+            "bare stack: terragrunt with plan-all's flags ÷ raw",
+            times["flags"],
+            times["raw"],
+            None,
+            note=FLAGS,
+        ),
+        Row(
+            "bare stack: start Python, import what plan-all needs; ÷ raw",
+            f"{statistics.median(f.wall / r.wall for f, r in paired(times['floor'], times['raw'])):.3f}"
+            f"  ({statistics.median(f.wall for f in times['floor']) * 1000:.0f} ms)",
+            "-",
+            INFO,
+            note=FLOOR,
         ),
     ]
     if starts:
