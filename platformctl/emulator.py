@@ -87,6 +87,90 @@ def _rule_description_of_group_references() -> None:
     security_groups.SecurityGroupRule.description = property(description)  # type: ignore[assignment,method-assign]
 
 
+def _dependency_violations() -> None:
+    from moto.ec2.exceptions import DependencyViolationError
+    from moto.ec2.models.nat_gateways import NatGatewayBackend
+    from moto.ec2.models.security_groups import SecurityGroupBackend
+    from moto.ec2.models.subnets import SubnetBackend
+    from moto.ec2.models.vpcs import VPCBackend
+
+    # moto deletes a subnet, a security group or a VPC whatever still uses it, and keeps
+    # a deleted NAT gateway's network interface. AWS refuses with DependencyViolation, and
+    # that refusal is what a teardown in the wrong order (or with a controller's load
+    # balancer left behind) meets there; the sandbox must meet it too.
+    def load_balancers(backend: Any) -> list[Any]:
+        from moto.elbv2.models import elbv2_backends
+
+        found = elbv2_backends[backend.account_id][backend.region_name].load_balancers
+        return list(found.values())
+
+    def subnet_in_use(backend: Any, subnet_id: str) -> bool:
+        enis = backend.enis.values()
+        return any(e.subnet is not None and e.subnet.id == subnet_id for e in enis) or any(
+            subnet_id in {getattr(s, "id", s) for s in lb.subnets} for lb in load_balancers(backend)
+        )
+
+    def group_in_use(backend: Any, group_id: str) -> bool:
+        if any(group_id in {g.id for g in e.group_set} for e in backend.enis.values()):
+            return True
+        if any(group_id in lb.security_groups for lb in load_balancers(backend)):
+            return True
+        for groups in backend.groups.values():
+            for group in groups.values():
+                if group.id == group_id:
+                    continue  # a group may reference itself
+                for rule in [*group.ingress_rules, *group.egress_rules]:
+                    if (rule.source_group or {}).get("GroupId") == group_id:
+                        return True
+        return False
+
+    delete_subnet = SubnetBackend.delete_subnet
+    delete_group = SecurityGroupBackend.delete_security_group
+    delete_vpc = VPCBackend.delete_vpc
+    delete_nat_gateway = NatGatewayBackend.delete_nat_gateway
+
+    def refuse_subnet(self: Any, subnet_id: str) -> Any:
+        if subnet_id in {s for subnets in self.subnets.values() for s in subnets} and (
+            subnet_in_use(self, subnet_id)
+        ):
+            raise DependencyViolationError(
+                f"The subnet '{subnet_id}' has dependencies and cannot be deleted."
+            )
+        return delete_subnet(self, subnet_id)
+
+    def refuse_group(self: Any, name: str | None = None, group_id: str | None = None) -> Any:
+        group = self.get_security_group_from_id(group_id) if group_id else None
+        if group is not None and group_in_use(self, group.id):
+            raise DependencyViolationError(f"resource {group.id} has a dependent object")
+        return delete_group(self, name=name, group_id=group_id)
+
+    def refuse_vpc(self: Any, vpc_id: str) -> Any:
+        groups = self.groups.get(vpc_id, {}).values()
+        gateways = self.internet_gateways.values()
+        if any(g.name != "default" for g in groups) or any(
+            igw.vpc is not None and igw.vpc.id == vpc_id for igw in gateways
+        ):
+            raise DependencyViolationError(
+                f"The vpc '{vpc_id}' has dependencies and cannot be deleted."
+            )
+        return delete_vpc(self, vpc_id)
+
+    def release_interface(self: Any, nat_gateway_id: str) -> Any:
+        gateway = delete_nat_gateway(self, nat_gateway_id)
+        eni = getattr(gateway, "_eni", None)
+        if eni is not None and eni.id in self.enis:
+            for address in self.addresses:
+                if address.eni is eni:
+                    self.disassociate_address(association_id=address.association_id)
+            self.delete_network_interface(eni.id)
+        return gateway
+
+    SubnetBackend.delete_subnet = refuse_subnet  # type: ignore[method-assign]
+    SecurityGroupBackend.delete_security_group = refuse_group  # type: ignore[method-assign]
+    VPCBackend.delete_vpc = refuse_vpc  # type: ignore[method-assign]
+    NatGatewayBackend.delete_nat_gateway = release_interface  # type: ignore[method-assign]
+
+
 CORRECTIONS: tuple[Correction, ...] = (
     Correction(
         "eks-nodegroup-remote-access",
@@ -114,6 +198,15 @@ CORRECTIONS: tuple[Correction, ...] = (
         "another security group",
         "the rule's Description, whatever its source",
         _rule_description_of_group_references,
+    ),
+    Correction(
+        "ec2-dependency-violation",
+        "DeleteSubnet, DeleteSecurityGroup and DeleteVpc succeed while network interfaces, "
+        "load balancers, other groups' rules, security groups or an attached internet "
+        "gateway still use them; DeleteNatGateway keeps the gateway's network interface",
+        "each is refused with DependencyViolation while anything uses it; a deleted NAT "
+        "gateway releases its network interface",
+        _dependency_violations,
     ),
 )
 
