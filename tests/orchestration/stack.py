@@ -119,7 +119,7 @@ dependency "{dep}" {{
   mock_outputs = {{
     id = "mock-{dep}"
   }}
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+  mock_outputs_allowed_terraform_commands = ["validate", "plan", "state"]
 }}
 """
 

@@ -22,7 +22,9 @@ dependency "vpc" {
     private_subnet_ids = ["subnet-00000000000000001", "subnet-00000000000000002", "subnet-00000000000000003"]
     public_subnet_ids  = ["subnet-00000000000000004", "subnet-00000000000000005", "subnet-00000000000000006"]
   }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+  # plan before the dependency is applied; `state list` (destroy counts resources with it)
+  # reads no inputs, so mocks change nothing there, and without them it fails.
+  mock_outputs_allowed_terraform_commands = ["validate", "plan", "state"]
 }
 
 inputs = {

@@ -31,7 +31,9 @@ dependency "vpc" {
     vpc_id             = "vpc-00000000000000000"
     private_subnet_ids = ["subnet-00000000000000001", "subnet-00000000000000002", "subnet-00000000000000003"]
   }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+  # plan before the dependency is applied; `state list` (destroy counts resources with it)
+  # reads no inputs, so mocks change nothing there, and without them it fails.
+  mock_outputs_allowed_terraform_commands = ["validate", "plan", "state"]
 }
 
 dependency "eks" {
@@ -43,7 +45,9 @@ dependency "eks" {
     cluster_certificate_authority_data = "bW9jaw=="
     node_security_group_id             = "sg-00000000000000000"
   }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+  # plan before the dependency is applied; `state list` (destroy counts resources with it)
+  # reads no inputs, so mocks change nothing there, and without them it fails.
+  mock_outputs_allowed_terraform_commands = ["validate", "plan", "state"]
 }
 
 # The mesh comes first so training pods join the ambient mesh from the start.

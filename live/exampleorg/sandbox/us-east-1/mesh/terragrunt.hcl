@@ -26,7 +26,9 @@ dependency "eks" {
     cluster_certificate_authority_data = "bW9jaw=="
     vpc_id                             = "vpc-00000000000000000"
   }
-  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+  # plan before the dependency is applied; `state list` (destroy counts resources with it)
+  # reads no inputs, so mocks change nothing there, and without them it fails.
+  mock_outputs_allowed_terraform_commands = ["validate", "plan", "state"]
 }
 
 inputs = {
