@@ -60,7 +60,7 @@ def _skipped(reason: str) -> list[Row]:
 
 
 def _unmirrored() -> list[str]:
-    from platformctl.providers import provider_needs
+    from platformctl.toolchain.providers import provider_needs
 
     needs = {n.source: n for n in provider_needs(REPO, check_registry=False)}
     return [p for p in PROVIDERS if p not in needs or needs[p].origin != "mirror"]
@@ -144,10 +144,10 @@ def rows(rounds: int = 3, cold_rounds: int = 2) -> list[Row]:
 
 
 def _measure(root: Path, env: dict[str, str], rounds: int, cold_rounds: int) -> list[Row]:
-    from platformctl import orchestrate as o
-    from platformctl import terragrunt as t
-    from platformctl.config import load_platform, resolve_org
-    from platformctl.render import UNITS
+    from platformctl.model.config import load_platform, resolve_org
+    from platformctl.model.render import UNITS
+    from platformctl.run import orchestrate as o
+    from platformctl.run import terragrunt as t
 
     environment = load_platform(root).get(ENV)
     org = resolve_org(ORG)

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from platformctl import aws
-from platformctl.config import Environment, Org
-from platformctl.naming import state_bucket
+from platformctl.aws import client as aws
+from platformctl.model.config import Environment, Org
+from platformctl.model.naming import state_bucket
 from platformctl.report import Reporter
-from platformctl.sandbox import aws_target
+from platformctl.sandbox.registry import aws_target
 
 SETTINGS = ("bucket", "versioning", "encryption", "public-access-block", "tls-only-policy")
 

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from platformctl import aws, sweep
-from platformctl.config import Environment, Org
-from platformctl.naming import resource_names
+from platformctl.aws import client as aws
+from platformctl.aws import sweep
+from platformctl.model.config import Environment, Org
+from platformctl.model.naming import resource_names
 from platformctl.report import Reporter
-from platformctl.sandbox import aws_target
+from platformctl.sandbox.registry import aws_target
 
 # Display order and labels, as the inventory of the original platform listed them.
 KINDS: tuple[tuple[str, str], ...] = (

@@ -23,15 +23,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from platformctl import aws, validate
-from platformctl.awsdata import REGION_AZS, nearest
-from platformctl.config import Environment, Org
+from platformctl.aws import client as aws
 from platformctl.errors import OperationError, UsageError, quote
 from platformctl.fsutil import write_atomic
-from platformctl.naming import resource_names
+from platformctl.model import validate
+from platformctl.model.awsdata import REGION_AZS, nearest
+from platformctl.model.config import Environment, Org
+from platformctl.model.naming import resource_names
 from platformctl.paths import state_dir
 from platformctl.report import Reporter
-from platformctl.sandbox import aws_target
+from platformctl.sandbox.registry import aws_target
 
 EXEC_STYLES = ("platformctl", "aws")
 CONTROLPLANE_KUBECONFIG = Path("controlplane") / "kubeconfig"

@@ -4,7 +4,7 @@
 attempt, an 'error' row instead of an exception). `preflight` is what plan/deploy call
 before running terragrunt: it fails on bad credentials and offers to bootstrap a
 missing or incomplete state bucket. A pass is remembered for a few minutes
-(platformctl.preflight_memo), so a run right after another one needs no AWS round trip
+(platformctl.aws.preflight_memo), so a run right after another one needs no AWS round trip
 (and no boto3 import).
 """
 
@@ -14,15 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from platformctl import aws
-from platformctl.bootstrap import BootstrapResult, bootstrap, bucket_compliant
-from platformctl.config import Environment, Org, load_platform, resolve_org
-from platformctl.doctor import Check
+from platformctl.aws import client as aws
+from platformctl.aws.bootstrap import BootstrapResult, bootstrap, bucket_compliant
+from platformctl.aws.preflight_memo import remember_pass
 from platformctl.errors import OperationError, PlatformctlError, UsageError
-from platformctl.naming import state_bucket
-from platformctl.preflight_memo import remember_pass
+from platformctl.model.config import Environment, Org, load_platform, resolve_org
+from platformctl.model.naming import state_bucket
 from platformctl.report import Reporter
-from platformctl.sandbox import aws_target
+from platformctl.sandbox.registry import aws_target
+from platformctl.toolchain.doctor import Check
 
 
 def _bucket_check(root: Path, org: Org, env: Environment) -> Check:

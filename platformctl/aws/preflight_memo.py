@@ -4,7 +4,7 @@ The key is a digest of everything that decides where the preflight's calls go an
 whom: the org, environment and state bucket, the sandbox's endpoint and credentials (for
 a sandbox environment), every AWS_* variable and the shared credential files' identity
 (path, mtime, size). Secrets enter it only hashed. A run right after another one with
-the same key needs no AWS round trip, and imports neither boto3 nor platformctl.aws: this
+the same key needs no AWS round trip, and imports neither boto3 nor platformctl.aws.client: this
 module is read after terragrunt has started, beside it. Only passes are remembered, with
 the warning they gave (a bucket lacking some protection), which is given again.
 """
@@ -17,10 +17,10 @@ import os
 import time
 from pathlib import Path
 
-from platformctl.config import Environment, Org
 from platformctl.errors import PlatformctlError
 from platformctl.fsutil import write_atomic
-from platformctl.naming import state_bucket
+from platformctl.model.config import Environment, Org
+from platformctl.model.naming import state_bucket
 from platformctl.paths import state_dir
 from platformctl.report import Reporter
 
@@ -37,7 +37,7 @@ def key(root: Path, org: Org, env: Environment) -> str:
     """A digest of where the preflight's calls go and as whom (UsageError: no sandbox)."""
     parts = [org.name, env.name, env.region, state_bucket(org, env)]
     if env.sandbox:
-        from platformctl.sandbox import sandbox_env
+        from platformctl.sandbox.registry import sandbox_env
 
         values = sandbox_env(root, env.region)
         parts += [f"{k}={values.get(k)}" for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID")]

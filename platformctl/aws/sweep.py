@@ -24,10 +24,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from platformctl import aws
-from platformctl.config import Environment, Org
+from platformctl.aws import client as aws
 from platformctl.errors import OperationError, UsageError
-from platformctl.naming import resource_names
+from platformctl.model.config import Environment, Org
+from platformctl.model.naming import resource_names
 from platformctl.report import Reporter
 
 # Dependency order: a load balancer holds its target groups, interfaces hold security
@@ -243,7 +243,7 @@ def sweep(
     Refuses (UsageError) while the EKS cluster exists, except for a dry run, which lists
     only. A KMS key is scheduled for deletion, not deleted.
     """
-    from platformctl.sandbox import aws_target
+    from platformctl.sandbox.registry import aws_target
 
     opts = options or SweepOptions()
     if opts.retry_seconds < 0 or opts.poll_seconds <= 0:

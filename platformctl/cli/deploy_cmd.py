@@ -14,8 +14,8 @@ from platformctl.cli.context import AppContext, ConsoleReporter
 from platformctl.cli.plan_cmd import NO_PREFLIGHT
 
 if TYPE_CHECKING:
-    from platformctl.orchestrate import RunResult
-    from platformctl.teardown import Teardown
+    from platformctl.run.orchestrate import RunResult
+    from platformctl.run.teardown import Teardown
 
 
 class Stage(StrEnum):
@@ -73,10 +73,10 @@ def deploy(
 
       platformctl deploy eks --org ExampleOrg --env dev --dry-run
     """
-    from platformctl import orchestrate
     from platformctl.cli.runview import LiveUnits, print_summary
     from platformctl.cli.teardownview import require_terminal
-    from platformctl.config import load_platform, resolve_org
+    from platformctl.model.config import load_platform, resolve_org
+    from platformctl.run import orchestrate
 
     app: AppContext = ctx.obj
     require_terminal(yes, dry_run, "deploy")
@@ -149,10 +149,10 @@ def destroy(
 
       platformctl destroy all --org ExampleOrg --env sandbox --yes --sweep
     """
-    from platformctl import orchestrate, teardown
     from platformctl.cli.runview import LiveUnits, print_summary
     from platformctl.cli.teardownview import require_terminal, sweep_confirmation
-    from platformctl.config import load_platform, resolve_org
+    from platformctl.model.config import load_platform, resolve_org
+    from platformctl.run import orchestrate, teardown
 
     app: AppContext = ctx.obj
     require_terminal(yes, dry_run, "destroy")
@@ -199,7 +199,7 @@ def _conclude_teardown(app: AppContext, result: Teardown, json_out: bool) -> Non
 
     run = result.run
     if json_out:
-        from platformctl.graph import dumps
+        from platformctl.model.graph import dumps
 
         app.console.out(dumps(result.to_json()), highlight=False)
     else:
@@ -253,7 +253,7 @@ def _show(app: AppContext, result: RunResult, json_out: bool) -> None:
     from platformctl.cli.runview import print_summary
 
     if json_out:
-        from platformctl.graph import dumps
+        from platformctl.model.graph import dumps
 
         app.console.out(dumps(result.to_json()), highlight=False)
     else:

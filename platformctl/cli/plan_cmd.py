@@ -83,10 +83,11 @@ def plan_all(
 
       platformctl plan-all --org ExampleOrg --changed --base origin/main --dry-run
     """
-    from platformctl import orchestrate, signals
+    from platformctl import signals
     from platformctl.cli.runview import LiveUnits, print_summary
-    from platformctl.config import load_platform, resolve_org
     from platformctl.errors import Interrupted
+    from platformctl.model.config import load_platform, resolve_org
+    from platformctl.run import orchestrate
 
     app: AppContext = ctx.obj
     if base is not None and not changed:
@@ -117,11 +118,11 @@ def plan_all(
     document = result.to_json()
     if summary_md is not None:
         from platformctl.fsutil import write_atomic
-        from platformctl.summary_md import render
+        from platformctl.run.summary_md import render
 
         write_atomic(summary_md, render(document))
     if json_out:
-        from platformctl.graph import dumps
+        from platformctl.model.graph import dumps
 
         app.console.out(dumps(document), highlight=False)
     else:

@@ -52,8 +52,8 @@ def post_install(
     """
     from pathlib import Path
 
-    from platformctl.config import resolve_org
-    from platformctl.postinstall import PostInstallFailed, StepResult, run_stage
+    from platformctl.model.config import resolve_org
+    from platformctl.postinstall.steps import PostInstallFailed, StepResult, run_stage
 
     app: AppContext = ctx.obj
     the_org = resolve_org(org)

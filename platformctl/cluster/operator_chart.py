@@ -88,7 +88,7 @@ def _render(version: str, kubectl: Path, offline: Path | None) -> tuple[str, str
     if offline is None:
         target = UPSTREAM.format(version=version)
         return _kustomize(kubectl, target), target
-    from platformctl.offline import unpack, verified
+    from platformctl.toolchain.offline import unpack, verified
 
     relative = OFFLINE_ARCHIVE.format(version=version)
     archive = verified(offline, relative)

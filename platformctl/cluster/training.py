@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from platformctl import validate
-from platformctl.config import Environment
 from platformctl.errors import OperationError, UsageError, quote
+from platformctl.model import validate
+from platformctl.model.config import Environment
 from platformctl.report import Reporter
 
 DEFAULT_IMAGE = "docker.io/pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime"
@@ -250,7 +250,7 @@ def training_client(kubeconfig: Path, namespace: str, context: str | None = None
     """A TrainingClient for the cluster of `kubeconfig` (no global configuration touched)."""
     from kubeflow.training import TrainingClient
 
-    from platformctl.kube import client_configuration
+    from platformctl.cluster.kube import client_configuration
 
     check_namespace(namespace)
     configuration = client_configuration(kubeconfig, context)
@@ -355,7 +355,7 @@ def submit(
     context: str | None = None,
 ) -> JobStatus:
     """Create the PyTorchJob, then its code ConfigMap (owned by the job)."""
-    from platformctl.kube import Kube
+    from platformctl.cluster.kube import Kube
 
     spec.validate()
     ref = f"{spec.namespace}/{spec.name}"

@@ -1,7 +1,7 @@
 """Facts about AWS that validation needs, kept offline so a check never needs the network.
 
 Regions are those of botocore's partitions data (aws, aws-cn, aws-us-gov, the ISO
-partitions and the European Sovereign Cloud); tests/core/test_validate.py checks that
+partitions and the European Sovereign Cloud); tests/model/test_validate.py checks that
 every one here is still in the installed botocore's list. Kubernetes versions are those
 EKS supports (standard or extended support) when this list was last checked; the AMI
 types are exactly the ones modules/eks accepts.

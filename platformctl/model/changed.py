@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from platformctl import proc
 from platformctl.errors import ProcessError, UsageError
-from platformctl.graph import UNIT_FILE, Graph
+from platformctl.model.graph import UNIT_FILE, Graph
 
 _TG_DIR_RE = re.compile(r"\$\{\s*get_terragrunt_dir\(\)\s*\}")
 
@@ -52,7 +52,7 @@ def changed_files(root: Path, base: str) -> tuple[str, ...]:
 
 def unit_sources(graph: Graph, root: Path) -> dict[str, Path]:
     """Each unit's local module directory (from its terraform `source`), when it has one."""
-    from platformctl.render import parse_hcl
+    from platformctl.model.render import parse_hcl
 
     sources: dict[str, Path] = {}
     for name, unit in graph.units.items():
@@ -75,7 +75,7 @@ def _under(file: PurePosixPath, directory: PurePosixPath) -> bool:
 
 def select(graph: Graph, root: Path, stack_dir: Path, files: Iterable[str]) -> tuple[str, ...]:
     """The units touched by `files` plus their dependents, in graph order."""
-    from platformctl.livetree import MANIFEST
+    from platformctl.model.livetree import MANIFEST
 
     # The manifest changes only with the set of rendered files, which the templates and
     # platform.toml decide: it touches no unit by itself.

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from platformctl import validate
-from platformctl.awsdata import AMI_TYPES, EKS_VERSIONS, REGION_AZS, nearest
 from platformctl.errors import UsageError, quote
+from platformctl.model import validate
+from platformctl.model.awsdata import AMI_TYPES, EKS_VERSIONS, REGION_AZS, nearest
 from platformctl.paths import CONFIG_FILE
 
 ORG_ENV_VAR = "PLATFORMCTL_ORG"

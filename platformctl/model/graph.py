@@ -110,7 +110,7 @@ def read_graph(stack_dir: Path, *, cache_file: Path | None = None) -> Graph:
         digest = hashlib.sha256(data).hexdigest()
         rels = known.get(digest)
         if rels is None:
-            from platformctl.render import parse_hcl
+            from platformctl.model.render import parse_hcl
 
             try:
                 text = data.decode("utf-8")

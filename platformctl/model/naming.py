@@ -4,7 +4,7 @@ Each entry is a name the templates or modules/ build, with the AWS limit of its 
 (for a `name_prefix`, the limit less the 26 characters OpenTofu appends). The org and
 environment names are checked against all of them before anything is rendered, so a
 long org fails with one sentence here rather than halfway through an apply.
-tests/core/test_naming.py checks that every pattern still appears in templates/ or
+tests/model/test_naming.py checks that every pattern still appears in templates/ or
 modules/.
 """
 
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from platformctl.errors import UsageError, quote
 
 if TYPE_CHECKING:
-    from platformctl.config import Environment, Org
+    from platformctl.model.config import Environment, Org
 
 PREFIX_SUFFIX = 26  # OpenTofu's unique suffix after a name_prefix
 # The longest key of local.pod_identities in modules/eks/pod_identity.tf.
@@ -49,14 +49,14 @@ DERIVED: tuple[DerivedName, ...] = (
     ),
     DerivedName(
         "the S3 training data bucket",
-        "platformctl/naming.py",
+        "platformctl/model/naming.py",
         "{org}-{env}-training-data-{region}",
         lambda o, e, r: f"{o}-{e}-training-data-{r}",
         63,
     ),
     DerivedName(
         "the EKS cluster name",
-        "platformctl/naming.py",
+        "platformctl/model/naming.py",
         "{org}-{env}-eks",
         lambda o, e, r: _cluster(o, e),
         100,

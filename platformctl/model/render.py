@@ -1,7 +1,7 @@
 """Render the Terragrunt live tree from templates/ and platform.toml.
 
 The tree is a pure function of (platform.toml, org, templates): files are rendered in
-memory, parse-checked with python-hcl2, then written all at once (platformctl.livetree).
+memory, parse-checked with python-hcl2, then written all at once (platformctl.model.livetree).
 A rendering or parse error writes nothing; a write replaces and removes only the files
 platformctl rendered, leaving hand-written files, terragrunt caches and lock files alone.
 """
@@ -17,10 +17,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from platformctl import livetree
-from platformctl.config import FEATURES, Environment, Org, Platform
 from platformctl.errors import OperationError, UsageError
-from platformctl.naming import resource_names
+from platformctl.model import livetree
+from platformctl.model.config import FEATURES, Environment, Org, Platform
+from platformctl.model.naming import resource_names
 
 LIVE_DIR = "live"
 TEMPLATES_DIR = "templates"
@@ -246,7 +246,7 @@ def write_tree(root: Path, tree: RenderedTree, *, all_envs: bool) -> RenderResul
 
     Every file that will change is parse-checked first; a hand-written file where a
     rendered one must go is a UsageError; a failed write restores live/ and is an
-    OperationError (platformctl.livetree).
+    OperationError (platformctl.model.livetree).
     """
     live = root / LIVE_DIR
     the_plan = livetree.plan(live, tree.org.name, tree.envs, tree.files, all_envs=all_envs)

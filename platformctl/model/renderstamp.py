@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from platformctl import __version__
-from platformctl.config import Org, Platform
 from platformctl.fsutil import write_atomic
+from platformctl.model.config import Org, Platform
 from platformctl.paths import state_dir
 
 STAMP_DIR = "render-stamps"
@@ -29,7 +29,7 @@ MANIFEST = ".platformctl-manifest"  # livetree.MANIFEST, without importing the w
 
 
 def _code_files() -> tuple[Path, ...]:
-    from platformctl import config, naming, render
+    from platformctl.model import config, naming, render
 
     return tuple(Path(m.__file__) for m in (config, naming, render) if m.__file__)
 

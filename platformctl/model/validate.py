@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import TypeGuard
 
-from platformctl.awsdata import REGION_AZS
+from platformctl.model.awsdata import REGION_AZS
 
 _DNS_LABEL = re.compile(r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?")
 _QUALIFIED_NAME = re.compile(r"[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
@@ -65,7 +65,7 @@ def label_value(value: object) -> TypeGuard[str]:
 
 
 def region(value: object) -> TypeGuard[str]:
-    """A region of one of the AWS partitions (offline list, platformctl.awsdata)."""
+    """A region of one of the AWS partitions (offline list, platformctl.model.awsdata)."""
     return isinstance(value, str) and value in REGION_AZS
 
 

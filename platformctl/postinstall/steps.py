@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from platformctl.config import Environment, Org, load_platform, resolve_org
 from platformctl.errors import OperationError, UsageError
+from platformctl.model.config import Environment, Org, load_platform, resolve_org
 from platformctl.report import Reporter
 
 if TYPE_CHECKING:
-    from platformctl.kube import DaemonSetState, DeploymentState, Kube
+    from platformctl.cluster.kube import DaemonSetState, DeploymentState, Kube
 
 STAGES = ("eks", "mesh", "kubeflow")
 DEFAULT_TIMEOUT = 300.0
@@ -91,7 +91,7 @@ class StepContext:
 
     def kube(self) -> Kube:
         if self._kube is None:
-            from platformctl.kube import Kube
+            from platformctl.cluster.kube import Kube
 
             path = self.kubeconfig or default_kubeconfig(self.root, self.env)
             self._kube = Kube(path, self.context)
@@ -117,7 +117,7 @@ def default_kubeconfig(root: Path, env: Environment) -> Path:
     if override:
         return Path(override)
     if env.sandbox:
-        from platformctl.controlplane import kubeconfig_path
+        from platformctl.sandbox.controlplane import kubeconfig_path
 
         path = kubeconfig_path(root)
         if not path.is_file():
@@ -254,7 +254,7 @@ def eks_kubeconfig(ctx: StepContext) -> StepResult:
             f"sandbox: using the local control plane's kubeconfig {path}",
             data={"kubeconfig": str(path)},
         )
-    from platformctl.kubeconfig import add_cluster
+    from platformctl.aws.kubeconfig import add_cluster
 
     written = add_cluster(ctx.root, ctx.org, ctx.env, ctx.reporter)
     ctx.kubeconfig = written.path
@@ -410,7 +410,7 @@ def kubeflow_sandbox_operator(ctx: StepContext) -> StepResult:
         return StepResult(
             "kubeflow", "sandbox-operator", True, "skipped", "runs in the cluster (not a sandbox)"
         )
-    from platformctl.trainingop import NO_CONTROL_PLANE, ensure_training_operator
+    from platformctl.sandbox.trainingop import NO_CONTROL_PLANE, ensure_training_operator
 
     status = ensure_training_operator(ctx.root, ctx.reporter)
     if not status.running and status.detail == NO_CONTROL_PLANE:
@@ -536,7 +536,7 @@ def run_stage(
     A step that fails does not stop the checks after it, except when the API server
     cannot be reached at all.
     """
-    from platformctl.kube import KubeUnreachable
+    from platformctl.cluster.kube import KubeUnreachable
 
     todo = steps(stage)
     the_org = org if isinstance(org, Org) else resolve_org(org)

@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from platformctl import aws
-from platformctl.config import Environment, Org
+from platformctl.aws import client as aws
 from platformctl.errors import OperationError
-from platformctl.naming import resource_names
+from platformctl.model.config import Environment, Org
+from platformctl.model.naming import resource_names
 from platformctl.report import Reporter
 
 if TYPE_CHECKING:
-    from platformctl.kube import ExposedObject, Kube
+    from platformctl.cluster.kube import ExposedObject, Kube
 
 DEFAULT_TIMEOUT = 300.0
 POLL_SECONDS = 5.0
@@ -172,8 +172,8 @@ def before_destroy(
             "target groups and security groups are gone from AWS"
         )
         return None
-    from platformctl.kube import Kube
-    from platformctl.sandbox import aws_target
+    from platformctl.cluster.kube import Kube
+    from platformctl.sandbox.registry import aws_target
 
     cluster = resource_names(org, env)["cluster"]
     target = aws_target(root, env)
@@ -205,13 +205,13 @@ def _kubeconfig(
     .platformctl/ from the cluster's description, so no other cluster is ever drained.
     (None, None) when the cluster does not exist.
     """
-    from platformctl.postinstall import KUBECONFIG_ENV, default_kubeconfig
+    from platformctl.postinstall.steps import KUBECONFIG_ENV, default_kubeconfig
 
     if env.sandbox or os.environ.get(KUBECONFIG_ENV):
         return default_kubeconfig(root, env), None
     if aws.describe_cluster(target, cluster) is None:
         return None, None
-    from platformctl.kubeconfig import add_cluster
+    from platformctl.aws.kubeconfig import add_cluster
     from platformctl.paths import state_dir
 
     path = state_dir(root) / "teardown" / f"{cluster}.kubeconfig"

@@ -17,15 +17,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from platformctl import drain
-from platformctl import terragrunt as tg
-from platformctl.config import Environment, Org, Platform
 from platformctl.errors import Interrupted, OperationError, PlatformctlError, UsageError
-from platformctl.graph import Graph, read_graph
+from platformctl.model.config import Environment, Org, Platform
+from platformctl.model.graph import Graph, read_graph
 from platformctl.paths import state_dir
-from platformctl.planreport import PlanCounts
 from platformctl.report import Reporter
-from platformctl.runs import RunDir, UnitLogs, new_run
+from platformctl.run import drain
+from platformctl.run import terragrunt as tg
+from platformctl.run.planreport import PlanCounts
+from platformctl.run.runs import RunDir, UnitLogs, new_run
 
 if TYPE_CHECKING:
     from platformctl.proc import Streamed
@@ -168,7 +168,7 @@ class Options:
 
 
 def stack_dir(root: Path, org: Org, env: Environment) -> Path:
-    from platformctl.render import LIVE_DIR, unit_dir
+    from platformctl.model.render import LIVE_DIR, unit_dir
 
     return root / LIVE_DIR / unit_dir(org, env, "unit").parent
 
@@ -194,8 +194,8 @@ def ensure_rendered(
     `root`, or for a dry run with a stale tree a temporary copy (removed at exit), so the
     steps shown are the real ones.
     """
-    from platformctl import render
-    from platformctl.renderstamp import Stamp
+    from platformctl.model import render
+    from platformctl.model.renderstamp import Stamp
 
     render.ensure_templates(root)
     where = f"live/{org.name}" + (f"/{env_name}" if env_name else "")
@@ -241,8 +241,8 @@ def ensure_rendered(
 def resolve_tools(root: Path, *, dry_run: bool) -> tg.Tools:
     """terragrunt and tofu through the toolchain (a dry run shows names when missing)."""
     from platformctl.errors import ToolNotFoundError
-    from platformctl.providers import plugin_cache_dir
     from platformctl.toolchain.locate import tool_path
+    from platformctl.toolchain.providers import plugin_cache_dir
 
     paths: dict[str, Path] = {}
     for name, exe in (("terragrunt", "terragrunt"), ("opentofu", "tofu")):
@@ -276,9 +276,9 @@ def environment_for(root: Path, env: Environment, opts: Options) -> dict[str, st
         extra["PATH"] = here + (os.pathsep + path if path else "")
     if env.sandbox:
         try:
-            from platformctl import sandbox
+            from platformctl.sandbox import registry as sandbox
         except ModuleNotFoundError as exc:
-            if exc.name != "platformctl.sandbox":
+            if exc.name != "platformctl.sandbox.registry":
                 raise
         else:
             sandbox_env = getattr(sandbox, "sandbox_env", None)
@@ -291,17 +291,17 @@ def environment_for(root: Path, env: Environment, opts: Options) -> dict[str, st
 def run_preflight(
     root: Path, org: Org, env: Environment, reporter: Reporter, opts: Options
 ) -> None:
-    """Credentials and the state backend, through platformctl.preflight when it provides them."""
+    """Credentials and the state backend, through platformctl.aws.preflight when it provides them."""
     if not opts.preflight:
         return
     if opts.dry_run:
         reporter.step(f"{env.name}: preflight (credentials, state backend)")
         return
-    from platformctl.preflight_memo import recently_passed
+    from platformctl.aws.preflight_memo import recently_passed
 
     if recently_passed(root, org, env, reporter):
         return
-    from platformctl import preflight
+    from platformctl.aws import preflight
 
     check = getattr(preflight, "preflight", None)
     if check is None:
@@ -357,13 +357,13 @@ def post_install_step(stage: str) -> PostInstallHook | None:
     """The post-install hook of a stage, or None when it has none.
 
     This is the one registry seam between deploy and the post-install steps (kubeconfig
-    after eks, istio-ingress restart after mesh, health gates): platformctl.postinstall
+    after eks, istio-ingress restart after mesh, health gates): platformctl.postinstall.steps
     lists its stages in STAGES and runs one with run_stage(root, org, env, stage, reporter).
     """
     try:
-        from platformctl import postinstall
+        from platformctl.postinstall import steps as postinstall
     except ModuleNotFoundError as exc:
-        if exc.name != "platformctl.postinstall":
+        if exc.name != "platformctl.postinstall.steps":
             raise
         return None
     if stage not in getattr(postinstall, "STAGES", ()):
@@ -663,7 +663,7 @@ def _plan(
     destroy: bool = False,
     on_start: Callable[[Streamed], None] | None = None,
 ) -> tuple[PhaseOutcome, dict[str, UnitResult], Path]:
-    from platformctl import planjson
+    from platformctl.run import planjson
 
     plans = run.plans_dir(ctx.env.name, phase)
     command = ["plan", "-destroy"] if destroy else ["plan"]
@@ -780,9 +780,9 @@ def plan_all(
     opts.plan_json); the result gives per-unit counts, read from the saved plans, and
     whether the plan used mock outputs. Terragrunt starts as soon as its command line
     is known: the messages before it are shown once it runs, and the preflight runs
-    beside it (platformctl.overlap).
+    beside it (platformctl.run.overlap).
     """
-    from platformctl.overlap import Held
+    from platformctl.run.overlap import Held
 
     with Held(reporter, progress or NoProgress(), active=not opts.dry_run) as held:
         return _plan_all(
@@ -812,7 +812,7 @@ def _plan_all(
     changed: bool,
     on_exec: Callable[[], None],
 ) -> RunResult:
-    from platformctl.overlap import PreflightBeside
+    from platformctl.run.overlap import PreflightBeside
 
     selected = platform.select(env_name)
     env_names = [e.name for e in selected]
@@ -852,7 +852,7 @@ def _plan_all(
     )
     scopes: dict[str, tuple[str, ...]] = {}
     if changed:
-        from platformctl import changed as changed_mod
+        from platformctl.model import changed as changed_mod
 
         base = changed_base or changed_mod.default_base(root)
         files = changed_mod.changed_files(root, base)

@@ -7,7 +7,7 @@ runs next to it, on the other core, while terragrunt parses its configuration:
   then shown in order, so setting up the console (rich) costs no time before the start.
 - PreflightBeside: the preflight (credentials, state bucket) runs in a thread once
   terragrunt has started, or not at all when it passed minutes ago for the same endpoint
-  and identity (platformctl.preflight_memo). When it fails, terragrunt is stopped the way
+  and identity (platformctl.aws.preflight_memo). When it fails, terragrunt is stopped the way
   Ctrl-C stops it (SIGINT, so OpenTofu releases its state lock) and the run ends with the
   preflight's sentence. plan-all never creates or changes the state bucket (that is
   `platformctl bootstrap` or deploy's question), so nothing here asks anything.
@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any
 from platformctl.report import Reporter
 
 if TYPE_CHECKING:
-    from platformctl.config import Environment, Org
-    from platformctl.orchestrate import UnitProgress
+    from platformctl.model.config import Environment, Org
     from platformctl.proc import Streamed
+    from platformctl.run.orchestrate import UnitProgress
 
 
 class Held:
@@ -118,7 +118,7 @@ class PreflightBeside:
         """Check now that terragrunt runs (skipped after a recent pass); stop it on failure."""
         if not self.enabled:
             return
-        from platformctl.preflight_memo import recently_passed
+        from platformctl.aws.preflight_memo import recently_passed
 
         if recently_passed(self.root, self.org, self.env, self.reporter):
             return
@@ -128,7 +128,7 @@ class PreflightBeside:
         self._thread.start()
 
     def _check(self, child: Streamed) -> None:
-        from platformctl.preflight import preflight
+        from platformctl.aws.preflight import preflight
 
         try:
             preflight(self.root, self.org, self.env, self.reporter, ask=_never)

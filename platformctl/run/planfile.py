@@ -17,7 +17,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from platformctl.planreport import PlanCounts
+from platformctl.run.planreport import PlanCounts
 
 FORMAT_VERSION = 3
 PLAN_MEMBER = "tfplan"

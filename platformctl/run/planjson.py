@@ -1,6 +1,6 @@
 """The full `tofu show -json` of saved plans: only when asked for, and beside the run.
 
-Counts come from the plan files themselves (platformctl.planfile); the whole JSON
+Counts come from the plan files themselves (platformctl.run.planfile); the whole JSON
 document is produced only for `plan-all --plan-json`, or for a plan file that cannot be
 read in-process (an encrypted plan). `tofu show -json` needs the unit's initialised
 working directory (its providers' schemas): terragrunt keeps it under the download dir
@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from platformctl import proc
-from platformctl import terragrunt as tg
 from platformctl.errors import PlatformctlError
-from platformctl.planreport import PlanCounts, read_plan_json
+from platformctl.run import terragrunt as tg
+from platformctl.run.planreport import PlanCounts, read_plan_json
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -141,7 +141,7 @@ def plan_counts(
     `exporter` (plan-all --plan-json) every unit's JSON is waited for; the units whose
     JSON could not be written come back second.
     """
-    from platformctl.planfile import PlanFileError, read_counts
+    from platformctl.run.planfile import PlanFileError, read_counts
 
     requested = exporter is not None
     counts: dict[str, PlanCounts | None] = {}

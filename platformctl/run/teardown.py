@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from platformctl import orchestrate
-from platformctl import sweep as sweeping
-from platformctl.config import Environment, Org, Platform
+from platformctl.aws import sweep as sweeping
 from platformctl.errors import UsageError
+from platformctl.model.config import Environment, Org, Platform
 from platformctl.report import Reporter
+from platformctl.run import orchestrate
 
 if TYPE_CHECKING:
-    from platformctl.inventory import Inventory
+    from platformctl.aws.inventory import Inventory
 
 # The cluster must be gone before the sweep: these targets take it (vpc needs eks gone).
 SWEEP_TARGETS = ("all", "eks", "vpc")
@@ -130,7 +130,7 @@ def destroy(
                 reporter.step(f"{env.name}: destroy again, now that the sweep removed leftovers")
                 result = Teardown(first, run(lambda _summary: True), swept)
     if target == "all" and not result.run.interrupted:
-        from platformctl.inventory import inventory
+        from platformctl.aws.inventory import inventory
 
         reporter.step(f"{env.name}: verify that no resource tagged for it is left")
         result = Teardown(

@@ -65,7 +65,7 @@ def environment(tools: Tools, extra: Mapping[str, str] | None = None) -> dict[st
     PATH: extra's PATH is the user's with this platformctl's directory in front (see
     orchestrate.environment_for), so the units' hooks find the same platformctl.
     """
-    from platformctl.providers import cli_config_env
+    from platformctl.toolchain.providers import cli_config_env
 
     env = {
         "TF_IN_AUTOMATION": "1",

@@ -24,24 +24,25 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from platformctl import lockdown, proc
+from platformctl import proc
 from platformctl.errors import OperationError
-from platformctl.fakenodes import (
+from platformctl.fsutil import write_atomic
+from platformctl.paths import state_dir
+from platformctl.report import Reporter
+from platformctl.sandbox import lockdown
+from platformctl.sandbox.fakenodes import (
     KWOK_ANNOTATION,
     ensure_fake_nodes,
     fake_nodes,
     sandbox_environment,
 )
-from platformctl.fsutil import write_atomic
-from platformctl.kwokconfig import DEFAULT_TRAINING_SECONDS, kwok_config
-from platformctl.lockdown import ADMISSION_ARGS
-from platformctl.paths import state_dir
-from platformctl.pki import Pair, Pki, ensure_pki
-from platformctl.report import Reporter
+from platformctl.sandbox.kwokconfig import DEFAULT_TRAINING_SECONDS, kwok_config
+from platformctl.sandbox.lockdown import ADMISSION_ARGS
+from platformctl.sandbox.pki import Pair, Pki, ensure_pki
 
 if TYPE_CHECKING:
-    from platformctl.sandbox import ComponentStatus as SandboxComponentStatus
-    from platformctl.sandbox import SandboxOptions
+    from platformctl.sandbox.registry import ComponentStatus as SandboxComponentStatus
+    from platformctl.sandbox.registry import SandboxOptions
 
 # Service addresses on loopback (Kubernetes accepts a loopback service range): a cluster IP
 # can never lead off this machine. Pod addresses cannot be loopback (EndpointSlices refuse
@@ -480,7 +481,7 @@ def start(
     """Start the control plane (idempotent: a running one is left alone and reported).
 
     Right after kube-apiserver is healthy, the admission policy that keeps it from dialling
-    Services is put in force (platformctl.lockdown). `training_seconds` is how long kwok
+    Services is put in force (platformctl.sandbox.lockdown). `training_seconds` is how long kwok
     lets a training pod run before it ends Succeeded. On any failure the components
     started by this call are stopped again.
     """
@@ -725,7 +726,7 @@ def describe(st: ControlPlaneStatus) -> str:
 
 
 class ControlPlaneComponent:
-    """The control plane as a sandbox component (platformctl.sandbox.Component)."""
+    """The control plane as a sandbox component (platformctl.sandbox.registry.Component)."""
 
     name = "controlplane"
     required = False
@@ -734,7 +735,7 @@ class ControlPlaneComponent:
         self.base = base
 
     def _component_status(self, st: ControlPlaneStatus, action: str) -> SandboxComponentStatus:
-        from platformctl.sandbox import ComponentStatus as SandboxComponentStatus
+        from platformctl.sandbox.registry import ComponentStatus as SandboxComponentStatus
 
         api = next((c for c in st.components if c.name == "kube-apiserver"), None)
         if not st.components:
@@ -756,7 +757,7 @@ class ControlPlaneComponent:
         self, root: Path, options: SandboxOptions, reporter: Reporter
     ) -> SandboxComponentStatus:
         from platformctl.errors import ToolNotFoundError
-        from platformctl.sandbox import ComponentStatus as SandboxComponentStatus
+        from platformctl.sandbox.registry import ComponentStatus as SandboxComponentStatus
 
         before = status(root, base=self.base)
         reused = before.running and all(c.running for c in before.components)
@@ -777,7 +778,7 @@ class ControlPlaneComponent:
         return self._component_status(st, "reused" if reused else "started")
 
     def stop(self, root: Path, reporter: Reporter) -> SandboxComponentStatus:
-        from platformctl.sandbox import ComponentStatus as SandboxComponentStatus
+        from platformctl.sandbox.registry import ComponentStatus as SandboxComponentStatus
 
         stopped = stop(root, reporter, base=self.base)
         detail = f"stopped {', '.join(stopped)}" if stopped else "was not running"

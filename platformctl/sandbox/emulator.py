@@ -1,6 +1,6 @@
 """The sandbox's AWS emulator: moto server, corrected where it answers unlike AWS.
 
-`python -m platformctl.emulator -H 127.0.0.1 -p PORT` applies the corrections below to
+`python -m platformctl.sandbox.emulator -H 127.0.0.1 -p PORT` applies the corrections below to
 moto's in-process models, then runs moto's own server. Each correction brings one default
 of the emulator to AWS's documented behaviour, so the modules are tested as they run on
 AWS and never carry a workaround for the emulator (see docs/sandbox.md). The corrections

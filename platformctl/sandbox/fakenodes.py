@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from platformctl.report import Reporter
 
 if TYPE_CHECKING:
-    from platformctl.config import Environment
+    from platformctl.model.config import Environment
 
 # kwok manages exactly the nodes carrying this annotation (ours), never any other node.
 KWOK_ANNOTATION = "kwok.x-k8s.io/node"
@@ -89,8 +89,8 @@ def fake_nodes(env: Environment) -> tuple[FakeNode, ...]:
 
 def sandbox_environment(root: Path) -> Environment | None:
     """The environment of platform.toml marked `sandbox = true` (None if there is none)."""
-    from platformctl.config import load_platform
     from platformctl.errors import UsageError
+    from platformctl.model.config import load_platform
 
     try:
         platform = load_platform(root)
@@ -103,7 +103,7 @@ def ensure_fake_nodes(
     kubeconfig: Path, nodes: Sequence[FakeNode], reporter: Reporter
 ) -> tuple[str, ...]:
     """Create the fake nodes that do not exist yet (idempotent); returns every node name."""
-    from platformctl.kube import Kube
+    from platformctl.cluster.kube import Kube
 
     with Kube(kubeconfig) as kube:
         for node in nodes:

@@ -131,7 +131,7 @@ PROBE: dict[str, Any] = {
 
 def enforce(kubeconfig: Path, timeout: float = 60.0) -> None:
     """Create the policy and its binding, and return once the API server enforces them."""
-    from platformctl.kube import Kube
+    from platformctl.cluster.kube import Kube
 
     with Kube(kubeconfig) as kube:
         kube.apply_raw(POLICIES, POLICY)
@@ -205,7 +205,7 @@ def object_findings(kube: Any) -> list[str]:
 
 def findings(apiserver_log: Path, kubeconfig: Path | None) -> list[str]:
     """Everything that shows the control plane dialled out or could: log lines and objects."""
-    from platformctl.kube import Kube
+    from platformctl.cluster.kube import Kube
 
     try:
         text = apiserver_log.read_text(encoding="utf-8", errors="replace")

@@ -19,18 +19,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from platformctl import proc, sandbox_guard, signals
-from platformctl.config import Environment, load_platform
+from platformctl import proc, signals
 from platformctl.errors import OperationError, UsageError
 from platformctl.fsutil import write_atomic
-from platformctl.kwokconfig import check_training_seconds
-from platformctl.offline import offline_dir
+from platformctl.model.config import Environment, load_platform
+from platformctl.model.render import DEFAULT_SANDBOX_ENDPOINT
 from platformctl.paths import state_dir
-from platformctl.render import DEFAULT_SANDBOX_ENDPOINT
 from platformctl.report import Reporter
+from platformctl.sandbox import guard as sandbox_guard
+from platformctl.sandbox.kwokconfig import check_training_seconds
+from platformctl.toolchain.offline import offline_dir
 
 if TYPE_CHECKING:
-    from platformctl.aws import AwsTarget
+    from platformctl.aws.client import AwsTarget
 
 STATE_FILE = "sandbox.json"
 SANDBOX_ACCESS_KEY = "sandbox"
@@ -177,7 +178,7 @@ def _now() -> str:
 
 
 class Moto:
-    """moto server on 127.0.0.1 (platformctl.emulator), with AWS-managed IAM policies loaded."""
+    """moto server on 127.0.0.1 (platformctl.sandbox.emulator), with AWS-managed IAM policies loaded."""
 
     name = "moto"
     required = True
@@ -188,7 +189,7 @@ class Moto:
         if not record or not isinstance(record.get("pid"), int):
             return False
         pid: int = record["pid"]
-        return proc.pid_alive(pid) and "platformctl.emulator" in _cmdline(pid)
+        return proc.pid_alive(pid) and "platformctl.sandbox.emulator" in _cmdline(pid)
 
     def status(self, root: Path) -> ComponentStatus:
         record = read_record(root, self.name)
@@ -252,7 +253,15 @@ class Moto:
         reporter.step(f"sandbox: starting moto on {endpoint}")
         with signals.deferred():  # a process that runs is a process that is recorded
             pid = proc.spawn(
-                [sys.executable, "-m", "platformctl.emulator", "-H", "127.0.0.1", "-p", str(port)],
+                [
+                    sys.executable,
+                    "-m",
+                    "platformctl.sandbox.emulator",
+                    "-H",
+                    "127.0.0.1",
+                    "-p",
+                    str(port),
+                ],
                 env={"MOTO_IAM_LOAD_MANAGED_POLICIES": "true", "AWS_EC2_METADATA_DISABLED": "true"},
                 log_path=log_path,
             )
@@ -343,9 +352,9 @@ def _tail(path: Path, lines: int = 5, *, start: int = 0) -> str:
 
 def components() -> tuple[Component, ...]:
     """Every sandbox component in start order."""
-    from platformctl.chartrepo import ChartRepository
-    from platformctl.controlplane import ControlPlaneComponent
-    from platformctl.trainingop import TrainingOperator
+    from platformctl.sandbox.chartrepo import ChartRepository
+    from platformctl.sandbox.controlplane import ControlPlaneComponent
+    from platformctl.sandbox.trainingop import TrainingOperator
 
     return (Moto(), ChartRepository(), ControlPlaneComponent(), TrainingOperator())
 
@@ -353,7 +362,7 @@ def components() -> tuple[Component, ...]:
 @dataclass(frozen=True)
 class SandboxStatus:
     components: tuple[ComponentStatus, ...]
-    # Why the sandbox is only partly up (platformctl.sandbox_guard.problems).
+    # Why the sandbox is only partly up (platformctl.sandbox.guard.problems).
     problems: tuple[str, ...] = ()
 
     @property
@@ -384,7 +393,7 @@ def up(root: Path, reporter: Reporter, options: SandboxOptions | None = None) ->
             f"--only {unknown[0]!r} is not a sandbox component; known: {', '.join(names)}."
         )
     chosen = [c for c in components() if not opts.only or c.name in opts.only]
-    # One `up` at a time, all or nothing (platformctl.sandbox_guard).
+    # One `up` at a time, all or nothing (platformctl.sandbox.guard).
     with sandbox_guard.exclusive(root, reporter, wait=opts.wait_seconds * 3):
         return SandboxStatus(sandbox_guard.start_all(root, chosen, opts, reporter))
 
@@ -437,7 +446,7 @@ def sandbox_env(root: Path, region: str | None = None) -> dict[str, str]:
 
 def aws_target(root: Path, env: Environment, region: str | None = None) -> AwsTarget:
     """Where AWS calls for an environment go: the sandbox's emulator, or AWS itself."""
-    from platformctl.aws import AwsTarget
+    from platformctl.aws.client import AwsTarget
 
     the_region = region or env.region
     if not env.sandbox:

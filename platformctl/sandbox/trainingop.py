@@ -40,7 +40,7 @@ from platformctl.paths import state_dir, tools_dir
 from platformctl.report import Reporter
 
 if TYPE_CHECKING:
-    from platformctl.sandbox import ComponentStatus, SandboxOptions
+    from platformctl.sandbox.registry import ComponentStatus, SandboxOptions
 
 NAME = "training-operator"
 VERSION = "1.9.2"  # the default when .tool-versions does not pin it
@@ -124,7 +124,7 @@ def locate_operator(root: Path) -> Path:
 
 def missing_prerequisites(kubeconfig: Path) -> str | None:
     """What the operator still waits for on the cluster, or None when it can start."""
-    from platformctl.kube import Kube
+    from platformctl.cluster.kube import Kube
 
     with Kube(kubeconfig) as kube:
         crd = kube.crd(CRD)
@@ -151,7 +151,7 @@ def mount_webhook_secret(kubeconfig: Path, directory: Path = CERT_DIR) -> bool:
     """
     import base64
 
-    from platformctl.kube import Kube
+    from platformctl.cluster.kube import Kube
 
     with Kube(kubeconfig) as kube:
         secret = kube.get_raw(f"/api/v1/namespaces/{NAMESPACE}/secrets/{WEBHOOK_SECRET}")
@@ -243,9 +243,9 @@ def start(
     ToolNotFoundError when the binary is not built and OperationError when it does not
     become ready.
     """
-    from platformctl import controlplane
-    from platformctl.controlplane import Layout, free_port, write_kubeconfig
-    from platformctl.pki import Pki, issue_client
+    from platformctl.sandbox import controlplane
+    from platformctl.sandbox.controlplane import Layout, free_port, write_kubeconfig
+    from platformctl.sandbox.pki import Pki, issue_client
 
     base = base or default_base(root)
     cp = controlplane.status(root, base=controlplane_base)
@@ -341,7 +341,7 @@ def status(
     root: Path, *, base: Path | None = None, controlplane_base: Path | None = None
 ) -> OperatorStatus:
     """Whether the operator runs; when it does not, what it waits for."""
-    from platformctl import controlplane
+    from platformctl.sandbox import controlplane
 
     state = read_state(base or default_base(root))
     if _alive(state) and state is not None:
@@ -371,13 +371,13 @@ def purge(root: Path, reporter: Reporter, *, base: Path | None = None) -> None:
 
 
 class TrainingOperator:
-    """The operator as a sandbox component (platformctl.sandbox.Component); optional."""
+    """The operator as a sandbox component (platformctl.sandbox.registry.Component); optional."""
 
     name = NAME
     required = False
 
     def _component(self, st: OperatorStatus) -> ComponentStatus:
-        from platformctl.sandbox import ComponentStatus
+        from platformctl.sandbox.registry import ComponentStatus
 
         state = st.state
         return ComponentStatus(
@@ -423,6 +423,6 @@ def ensure_training_operator(root: Path, reporter: Reporter) -> ComponentStatus:
     Returns the component's status: started, reused, waiting (with what is missing), or
     absent (no control plane, or the binary is not built).
     """
-    from platformctl.sandbox import SandboxOptions
+    from platformctl.sandbox.registry import SandboxOptions
 
     return TrainingOperator().start(root, SandboxOptions(), reporter)

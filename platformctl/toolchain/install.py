@@ -159,7 +159,7 @@ def log_path(spec: ToolSpec, version: str) -> Path:
 
 
 def _version_ok(wanted: str, found: str | None) -> bool:
-    from platformctl.doctor import versions_match
+    from platformctl.toolchain.doctor import versions_match
 
     return versions_match(wanted, found)
 
@@ -209,7 +209,7 @@ def install_tools(
     """Install every pinned tool (or those in `only`) into the tools cache.
 
     Providers (pins with a registry address) are included with `providers` or when named in
-    `only`; programs built from offline sources need `offline` (see platformctl.offline).
+    `only`; programs built from offline sources need `offline` (see platformctl.toolchain.offline).
     """
     chosen = [
         (pin, spec)

@@ -92,7 +92,7 @@ class ProviderNeed:
 
 def required_providers(root: Path) -> dict[str, tuple[str, tuple[str, ...]]]:
     """source -> (version constraint, modules that need it), from modules/*/versions.tf."""
-    from platformctl.render import parse_hcl
+    from platformctl.model.render import parse_hcl
 
     found: dict[str, tuple[str, list[str]]] = {}
     for versions in sorted((root / "modules").glob("*/versions.tf")):

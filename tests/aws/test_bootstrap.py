@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from platformctl import aws
-from platformctl.bootstrap import bucket_compliant
-from platformctl.config import load_platform, resolve_org
+from platformctl.aws import client as aws
+from platformctl.aws.bootstrap import bucket_compliant
+from platformctl.aws.preflight import aws_checks, preflight
 from platformctl.errors import OperationError
-from platformctl.preflight import aws_checks, preflight
+from platformctl.model.config import load_platform, resolve_org
 from platformctl.report import SilentReporter
-from tests.aws.conftest import Cli, client
+from tests.fixtures.repo_cli import Cli, client
 from tests.fixtures.servers import MotoServer, free_port
 
 SETTINGS = ["bucket", "versioning", "encryption", "public-access-block", "tls-only-policy"]

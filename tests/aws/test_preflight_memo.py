@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from platformctl import preflight_memo as memo
-from platformctl.config import load_platform, resolve_org
-from tests.core.helpers import make_repo
+from platformctl.aws import preflight_memo as memo
+from platformctl.model.config import load_platform, resolve_org
+from tests.fixtures.repo import make_repo
 
 
 class _Lines:

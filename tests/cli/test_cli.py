@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.helpers import REPO, make_repo, run, tree_snapshot
+from tests.fixtures.repo import REPO, make_repo, run, tree_snapshot
 
 
 @pytest.fixture

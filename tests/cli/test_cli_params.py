@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.helpers import make_repo
+from tests.fixtures.repo import make_repo
 
 _PROBE = """
 import sys

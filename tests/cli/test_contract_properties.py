@@ -29,9 +29,9 @@ import hypothesis.strategies as st
 import pytest
 from hypothesis import HealthCheck, event, given, seed, settings
 
-from platformctl.awsdata import AMI_TYPES, EKS_VERSIONS, REGION_AZS
 from platformctl.cli import main
-from tests.core.helpers import REPO, base_platform, tree_snapshot
+from platformctl.model.awsdata import AMI_TYPES, EKS_VERSIONS, REGION_AZS
+from tests.fixtures.repo import REPO, base_platform, tree_snapshot
 
 SEED = 20261130
 MAX_EXAMPLES = 300

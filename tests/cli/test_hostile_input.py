@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from platformctl.cli import main
-from tests.core.helpers import make_repo, run, tree_snapshot
 from tests.fixtures.readonly import ReadOnly
+from tests.fixtures.repo import make_repo, run, tree_snapshot
 
 Setup = Callable[[Path, ReadOnly], list[str]]
 

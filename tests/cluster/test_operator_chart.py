@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from platformctl.cluster.operator_chart import ensure_chart, package, split_objects
 from platformctl.errors import ToolNotFoundError
-from platformctl.operator_chart import ensure_chart, package, split_objects
 from platformctl.toolchain.locate import tool_path
 from tests.conftest import REPO
 

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from platformctl import training
-from platformctl.config import load_platform
+from platformctl.cluster import training
 from platformctl.errors import OperationError
+from platformctl.model.config import load_platform
 from platformctl.report import SilentReporter
+from tests.cluster.test_training_unit import EXAMPLE, load_example_submit
 from tests.conftest import REPO
-from tests.kube.conftest import ControlPlane, load_crd_manifest
-from tests.kube.test_training_unit import EXAMPLE, load_example_submit
+from tests.fixtures.controlplane import ControlPlane, load_crd_manifest
 
 pytestmark = pytest.mark.real
 

@@ -11,10 +11,10 @@ from types import ModuleType
 import pytest
 from typer.testing import CliRunner
 
-from platformctl import training
 from platformctl.cli import app
-from platformctl.config import load_platform
+from platformctl.cluster import training
 from platformctl.errors import UsageError
+from platformctl.model.config import load_platform
 from tests.conftest import REPO
 
 EXAMPLE = REPO / "examples" / "pytorch-ddp"

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from platformctl import changed, orchestrate
-from platformctl.config import load_platform, resolve_org
-from platformctl.graph import read_graph
+from platformctl.model import changed
+from platformctl.model.config import load_platform, resolve_org
+from platformctl.model.graph import read_graph
 from platformctl.report import SilentReporter
-from tests.orchestration.stack import write_stack
+from platformctl.run import orchestrate
+from tests.run.stack import write_stack
 
 
 def _git(root: Path, *args: str) -> None:

@@ -5,9 +5,9 @@ from typing import Any
 
 import pytest
 
-from platformctl.config import parse_platform, resolve_org
 from platformctl.errors import UsageError
-from tests.core.helpers import base_platform
+from platformctl.model.config import parse_platform, resolve_org
+from tests.fixtures.repo import base_platform
 
 
 def test_shipped_platform_has_dev_and_sandbox() -> None:

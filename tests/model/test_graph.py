@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from platformctl.errors import UsageError
-from platformctl.graph import read_graph, to_dot, to_json, to_mermaid, to_text
-from tests.core.helpers import REPO
+from platformctl.model.graph import read_graph, to_dot, to_json, to_mermaid, to_text
+from tests.fixtures.repo import REPO
 
 
 def _stack(tmp_path: Path, units: dict[str, list[str]]) -> Path:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from platformctl import naming
-from platformctl.awsdata import REGION_AZS
-from platformctl.config import parse_platform, resolve_org
 from platformctl.errors import UsageError
-from platformctl.render import render_tree
-from tests.core.helpers import REPO, base_platform
+from platformctl.model import naming
+from platformctl.model.awsdata import REGION_AZS
+from platformctl.model.config import parse_platform, resolve_org
+from platformctl.model.render import render_tree
+from tests.fixtures.repo import REPO, base_platform
 
 
 @pytest.mark.parametrize("item", naming.DERIVED, ids=lambda d: d.what)

@@ -8,10 +8,10 @@ import hypothesis.strategies as st
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from platformctl.config import REGION_AZS, load_platform, parse_platform, resolve_org
 from platformctl.errors import OperationError, UsageError
-from platformctl.graph import dependency_paths
-from platformctl.render import (
+from platformctl.model.config import REGION_AZS, load_platform, parse_platform, resolve_org
+from platformctl.model.graph import dependency_paths
+from platformctl.model.render import (
     check_tree,
     hcl_literal,
     parse_hcl,
@@ -19,7 +19,7 @@ from platformctl.render import (
     verify_tree,
     write_tree,
 )
-from tests.core.helpers import REPO, base_platform, make_repo, tree_snapshot
+from tests.fixtures.repo import REPO, base_platform, make_repo, tree_snapshot
 
 ORG = resolve_org("ExampleOrg")
 

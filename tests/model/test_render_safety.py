@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from platformctl.config import load_platform, resolve_org
 from platformctl.errors import OperationError, UsageError
-from platformctl.livetree import MANIFEST
-from platformctl.render import render_tree, write_tree
-from tests.core.helpers import make_repo, run, tree_snapshot
+from platformctl.model.config import load_platform, resolve_org
+from platformctl.model.livetree import MANIFEST
+from platformctl.model.render import render_tree, write_tree
 from tests.fixtures.readonly import ReadOnly
+from tests.fixtures.repo import make_repo, run, tree_snapshot
 
 ORG = resolve_org("ExampleOrg")
 
@@ -179,7 +179,7 @@ def test_a_swap_failure_in_the_engine_is_an_operation_error(
 
 
 def test_check_refuses_a_hand_written_file_in_place_of_a_rendered_one(repo: Path) -> None:
-    from platformctl.render import check_tree
+    from platformctl.model.render import check_tree
 
     target = repo / "live/exampleorg/root.hcl"
     target.parent.mkdir(parents=True)

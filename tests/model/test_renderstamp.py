@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from platformctl.config import load_platform, resolve_org
-from platformctl.orchestrate import ensure_rendered
-from platformctl.renderstamp import Stamp
-from tests.core.helpers import make_repo
+from platformctl.model.config import load_platform, resolve_org
+from platformctl.model.renderstamp import Stamp
+from platformctl.run.orchestrate import ensure_rendered
+from tests.fixtures.repo import make_repo
 
 
 class _Info:
@@ -40,7 +40,7 @@ def test_stamp_follows_every_input_and_every_rendered_file(
     assert count is not None and count > 5
 
     # A fresh tree is recognised without rendering at all.
-    from platformctl import render
+    from platformctl.model import render
 
     def no_render(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("rendered although the stamp matched")
@@ -79,7 +79,7 @@ def test_stamp_follows_every_input_and_every_rendered_file(
 
 
 def test_the_manifest_name_is_the_writers() -> None:
-    from platformctl import livetree, renderstamp
+    from platformctl.model import livetree, renderstamp
 
     assert renderstamp.MANIFEST == livetree.MANIFEST
 

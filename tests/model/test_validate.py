@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from platformctl import validate
-from platformctl.awsdata import AMI_TYPES, REGION_AZS, REGIONS_BY_PARTITION
-from platformctl.config import parse_platform, resolve_org
 from platformctl.errors import UsageError
-from tests.core.helpers import base_platform
+from platformctl.model import validate
+from platformctl.model.awsdata import AMI_TYPES, REGION_AZS, REGIONS_BY_PARTITION
+from platformctl.model.config import parse_platform, resolve_org
+from tests.fixtures.repo import base_platform
 
 
 def _with(path: str, value: Any, env: int = 0) -> dict[str, Any]:
@@ -174,7 +174,7 @@ def test_org_may_not_start_with_a_prefix_s3_reserves(raw: str) -> None:
 def test_ami_types_are_exactly_those_modules_eks_accepts() -> None:
     import re
 
-    from tests.core.helpers import REPO
+    from tests.fixtures.repo import REPO
 
     text = (REPO / "modules/eks/variables.tf").read_text()
     end = text.index("], g.ami_type)")

@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from platformctl import postinstall
-from platformctl.config import load_platform, resolve_org
+from platformctl.cluster.kube import RESTARTED_AT, Kube
 from platformctl.errors import OperationError
-from platformctl.kube import RESTARTED_AT, Kube
+from platformctl.model.config import load_platform, resolve_org
+from platformctl.postinstall import steps as postinstall
 from platformctl.report import SilentReporter
 from tests.conftest import REPO
-from tests.kube import helpers
-from tests.kube.conftest import ControlPlane, load_crd_manifest
+from tests.fixtures import kube as helpers
+from tests.fixtures.controlplane import ControlPlane, load_crd_manifest
 
 pytestmark = pytest.mark.real
 

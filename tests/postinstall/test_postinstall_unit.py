@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from platformctl import postinstall
+from platformctl.cluster.kube import Condition, DaemonSetState, DeploymentState
 from platformctl.errors import UsageError
-from platformctl.kube import Condition, DaemonSetState, DeploymentState
+from platformctl.postinstall import steps as postinstall
 from platformctl.report import SilentReporter
 from tests.conftest import REPO
 
@@ -91,9 +91,9 @@ def test_sandbox_without_a_control_plane_says_how_to_start_it(
 
 
 def test_unreachable_api_server_is_one_clear_error(tmp_path: Path) -> None:
-    from platformctl.controlplane import write_kubeconfig
-    from platformctl.kube import KubeUnreachable
-    from platformctl.pki import ensure_pki
+    from platformctl.cluster.kube import KubeUnreachable
+    from platformctl.sandbox.controlplane import write_kubeconfig
+    from platformctl.sandbox.pki import ensure_pki
     from tests.fixtures.servers import free_port
 
     pki = ensure_pki(tmp_path / "pki")

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from platformctl.config import Org, Platform, load_platform, resolve_org
+from platformctl.model.config import Org, Platform, load_platform, resolve_org
 from platformctl.toolchain.locate import tool_path
 from tests.fixtures.servers import MotoServer
-from tests.orchestration.stack import write_stack
+from tests.run.stack import write_stack
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.aws.conftest import Cli
-from tests.core.helpers import tree_snapshot
+from tests.fixtures.repo import tree_snapshot
+from tests.fixtures.repo_cli import Cli
 
 
 def _stale_tree(repo: Path, cli: Cli) -> dict[str, bytes]:

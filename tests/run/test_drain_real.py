@@ -17,12 +17,13 @@ from typing import Any
 import pytest
 import yaml
 
-from platformctl import drain
-from platformctl.aws import AwsTarget
-from platformctl.config import load_platform, resolve_org
-from platformctl.kube import Kube
+from platformctl.aws.client import AwsTarget
+from platformctl.cluster.kube import Kube
+from platformctl.model.config import load_platform, resolve_org
 from platformctl.report import SilentReporter
+from platformctl.run import drain
 from tests.conftest import REPO
+from tests.fixtures.controlplane import ControlPlane
 from tests.fixtures.leftovers import (
     controller_load_balancer,
     exists,
@@ -30,7 +31,6 @@ from tests.fixtures.leftovers import (
     remove_controller_load_balancer,
 )
 from tests.fixtures.servers import MotoServer, free_port
-from tests.kube.conftest import ControlPlane
 
 pytestmark = pytest.mark.real
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from platformctl import orchestrate
 from platformctl.errors import OperationError, UsageError
 from platformctl.report import SilentReporter
-from tests.orchestration.conftest import Stack
+from platformctl.run import orchestrate
+from tests.run.conftest import Stack
 
 pytestmark = pytest.mark.real
 
@@ -293,8 +293,8 @@ def test_dry_run_prints_the_terragrunt_commands_and_runs_nothing(stack: Stack) -
 def test_plan_all_without_env_plans_every_environment_in_turn(
     tmp_path: Path, aws_env: object, monkeypatch: pytest.MonkeyPatch, stack: Stack
 ) -> None:
-    from platformctl.config import load_platform
-    from tests.orchestration.stack import write_stack
+    from platformctl.model.config import load_platform
+    from tests.run.stack import write_stack
 
     root = write_stack(tmp_path / "two", envs=("sandbox", "staging"))
     monkeypatch.setenv("PLATFORMCTL_ROOT", str(root))
@@ -313,7 +313,7 @@ def test_plan_all_without_env_plans_every_environment_in_turn(
 
 
 def test_plan_json_keeps_each_plans_json_with_the_same_counts(stack: Stack) -> None:
-    from platformctl.planreport import read_plan_json
+    from platformctl.run.planreport import read_plan_json
 
     result = orchestrate.plan_all(
         stack.root,
@@ -350,8 +350,8 @@ def test_encrypted_plans_are_counted_through_tofu_show(
 
 
 def test_deploy_and_destroy_need_env_when_there_are_several(tmp_path: Path) -> None:
-    from platformctl.config import load_platform, resolve_org
-    from tests.orchestration.stack import write_stack
+    from platformctl.model.config import load_platform, resolve_org
+    from tests.run.stack import write_stack
 
     root = write_stack(tmp_path / "two", envs=("sandbox", "staging"))
     with pytest.raises(UsageError, match="deploy needs --env"):

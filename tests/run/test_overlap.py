@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from platformctl.orchestrate import NoProgress
-from platformctl.overlap import Held
+from platformctl.run.orchestrate import NoProgress
+from platformctl.run.overlap import Held
 from tests.fixtures.servers import free_port
-from tests.orchestration.conftest import Stack
+from tests.run.conftest import Stack
 
 PLATFORMCTL = Path(sys.executable).parent / "platformctl"
 
@@ -111,7 +111,7 @@ def test_preflight_runs_once_then_is_remembered_and_boto3_stays_unloaded(stack: 
     assert "preflight passed minutes ago" in second.stderr and "AWS account" not in second.stderr
     assert "not fully protected" in second.stderr  # the remembered warning is repeated
     imported = {line.split("|")[-1].strip() for line in second.stderr.splitlines() if "|" in line}
-    assert "platformctl.orchestrate" in imported
+    assert "platformctl.run.orchestrate" in imported
     assert not {"boto3", "botocore"} & imported
 
     # Another identity is checked again.

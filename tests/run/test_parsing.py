@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from platformctl import terragrunt as tg
-from platformctl.planreport import PlanCounts, count_actions, read_plan_json
-from platformctl.summary_md import render
+from platformctl.run import terragrunt as tg
+from platformctl.run.planreport import PlanCounts, count_actions, read_plan_json
+from platformctl.run.summary_md import render
 
 STACK = Path("/repo/live/acme/dev/us-east-1")
 TOOLS = tg.Tools(

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from platformctl.planfile import PlanFileError, count_plan, decode_actions, read_counts
-from platformctl.planreport import PlanCounts, count_actions
+from platformctl.run.planfile import PlanFileError, count_plan, decode_actions, read_counts
+from platformctl.run.planreport import PlanCounts, count_actions
 from platformctl.toolchain.locate import tool_path
 
 REPO = Path(__file__).resolve().parents[2]

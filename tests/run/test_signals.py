@@ -4,7 +4,7 @@ For SIGINT, SIGTERM and SIGHUP: platformctl forwards a stop to terragrunt's proc
 group, waits until OpenTofu has released its state lock, writes the run summary and
 exits 128 + the signal; no terragrunt, tofu or provisioner process outlives it and no
 lock object is left in the S3 bucket. (`sandbox up` is covered the same way in
-tests/aws/test_sandbox_guard.py.)
+tests/sandbox/test_sandbox_guard.py.)
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.orchestration.conftest import Stack
+from tests.run.conftest import Stack
 
 pytestmark = pytest.mark.real
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from platformctl import orchestrate
 from platformctl.report import SilentReporter
+from platformctl.run import orchestrate
 from tests.fixtures.leftovers import network, plant, remaining
-from tests.orchestration.conftest import Stack
+from tests.run.conftest import Stack
 
 pytestmark = pytest.mark.real
 

@@ -10,13 +10,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from platformctl import offline, proc, sandbox
-from platformctl.chartrepo import CHART_REPOSITORY_ENV, ChartRepository
+from platformctl import proc
 from platformctl.errors import ToolNotFoundError
 from platformctl.report import SilentReporter
+from platformctl.sandbox import registry as sandbox
+from platformctl.sandbox.chartrepo import CHART_REPOSITORY_ENV, ChartRepository
+from platformctl.toolchain import offline
 from platformctl.toolchain.locate import tool_path
-from tests.aws.conftest import Cli, assert_one_sentence
 from tests.conftest import REPO
+from tests.fixtures.repo_cli import Cli, assert_one_sentence
 from tests.fixtures.servers import free_port
 
 pytestmark = pytest.mark.real

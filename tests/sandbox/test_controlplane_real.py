@@ -9,15 +9,16 @@ from typing import Any
 
 import pytest
 
-from platformctl import controlplane, proc
+from platformctl import proc
 from platformctl.errors import ToolNotFoundError
-from platformctl.pki import Pki
 from platformctl.report import SilentReporter
+from platformctl.sandbox import controlplane
+from platformctl.sandbox.pki import Pki
 from platformctl.toolchain.locate import tool_path
 from platformctl.toolchain.versions import load_pins
 from tests.conftest import REPO
-from tests.kube import helpers
-from tests.kube.conftest import ControlPlane
+from tests.fixtures import kube as helpers
+from tests.fixtures.controlplane import ControlPlane
 
 pytestmark = pytest.mark.real
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from platformctl import controlplane, fakenodes, lockdown, proc
+from platformctl import proc
 from platformctl.report import SilentReporter
+from platformctl.sandbox import controlplane, fakenodes, lockdown
 from tests.conftest import REPO
 
 
@@ -157,7 +158,7 @@ def test_kwok_manages_only_annotated_nodes_and_serves_on_loopback(tmp_path: Path
 
 
 def test_fake_nodes_follow_the_sandbox_node_groups() -> None:
-    from platformctl.config import load_platform
+    from platformctl.model.config import load_platform
 
     env = load_platform(REPO).get("sandbox")
     nodes = {n.name: n for n in fakenodes.fake_nodes(env)}
@@ -173,7 +174,7 @@ def test_fake_nodes_follow_the_sandbox_node_groups() -> None:
 def test_a_group_of_desired_size_zero_still_gets_one_fake_node() -> None:
     from dataclasses import replace
 
-    from platformctl.config import load_platform
+    from platformctl.model.config import load_platform
 
     env = load_platform(REPO).get("sandbox")
     groups = tuple(replace(g, desired_size=0) for g in env.node_groups)

@@ -9,13 +9,13 @@ from typing import Any
 import boto3
 import pytest
 
-from platformctl.emulator import CORRECTIONS
+from platformctl.sandbox.emulator import CORRECTIONS
 from tests.fixtures.servers import MotoServer, start_moto
 
 pytestmark = pytest.mark.real
 
 
-@pytest.fixture(scope="module", params=["moto.server", "platformctl.emulator"])
+@pytest.fixture(scope="module", params=["moto.server", "platformctl.sandbox.emulator"])
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[MotoServer]:

@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 
-from platformctl import controlplane, fakenodes, kwokconfig, postinstall
-from platformctl.config import load_platform, resolve_org
-from platformctl.kube import Kube, NodeState
+from platformctl.cluster.kube import Kube, NodeState
+from platformctl.model.config import load_platform, resolve_org
+from platformctl.postinstall import steps as postinstall
 from platformctl.report import SilentReporter
+from platformctl.sandbox import controlplane, fakenodes, kwokconfig
 from tests.conftest import REPO
-from tests.kube import helpers
-from tests.kube.conftest import ControlPlane
+from tests.fixtures import kube as helpers
+from tests.fixtures.controlplane import ControlPlane
 
 pytestmark = pytest.mark.real
 

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from platformctl.errors import UsageError
-from platformctl.kwokconfig import TRAINING_LABEL, check_training_seconds, kwok_config
+from platformctl.sandbox.kwokconfig import TRAINING_LABEL, check_training_seconds, kwok_config
 
 
 def _documents(text: str) -> list[dict[str, Any]]:

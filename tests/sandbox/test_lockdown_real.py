@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 
-from platformctl import controlplane, lockdown, proc
+from platformctl import proc
 from platformctl.errors import ToolNotFoundError
-from platformctl.pki import ensure_pki
+from platformctl.sandbox import controlplane, lockdown
+from platformctl.sandbox.pki import ensure_pki
 from tests.conftest import REPO
+from tests.fixtures.controlplane import ControlPlane
 from tests.fixtures.servers import free_port
-from tests.kube.conftest import ControlPlane
 
 pytestmark = pytest.mark.real
 

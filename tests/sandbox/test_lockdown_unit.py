@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from platformctl import controlplane, lockdown
-
 # Lines kube-apiserver 1.35 prints (the first two measured by test_lockdown_real's positive
+from platformctl.sandbox import controlplane, lockdown
+
 # control; the third is the call this protection exists for, as the issue measured it).
 LOOPBACK_WEBHOOK = (
     "W1130 05:42:04.162257   10517 dispatcher.go:210] Failed calling webhook, failing open "

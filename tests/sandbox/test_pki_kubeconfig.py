@@ -11,8 +11,8 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from platformctl import controlplane
-from platformctl.pki import ensure_pki
+from platformctl.sandbox import controlplane
+from platformctl.sandbox.pki import ensure_pki
 
 
 def _cert(path: Path) -> x509.Certificate:
@@ -74,7 +74,7 @@ def test_kubeconfig_is_0600_and_embeds_the_admin_credentials(tmp_path: Path) -> 
 
 
 def test_kubeconfig_loads_in_the_kubernetes_client(tmp_path: Path) -> None:
-    from platformctl.kube import client_configuration
+    from platformctl.cluster.kube import client_configuration
 
     pki = ensure_pki(tmp_path / "pki")
     path = tmp_path / "kubeconfig"

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from platformctl import proc, sandbox
+from platformctl import proc
 from platformctl.errors import UsageError
 from platformctl.report import SilentReporter
-from tests.aws.conftest import Cli, assert_one_sentence
+from platformctl.sandbox import registry as sandbox
+from tests.fixtures.repo_cli import Cli, assert_one_sentence
 from tests.fixtures.servers import free_port
 
 

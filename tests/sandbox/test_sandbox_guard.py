@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from platformctl import proc, sandbox
+from platformctl import proc
 from platformctl.report import SilentReporter
-from tests.aws.conftest import Cli
+from platformctl.sandbox import registry as sandbox
+from tests.fixtures.repo_cli import Cli
 from tests.fixtures.servers import free_port
 
 pytestmark = pytest.mark.real

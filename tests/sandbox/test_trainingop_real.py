@@ -15,13 +15,16 @@ from typing import Any
 
 import pytest
 
-from platformctl import controlplane, offline, proc, training, trainingop
-from platformctl.config import load_platform
+from platformctl import proc
+from platformctl.cluster import training
 from platformctl.errors import ToolNotFoundError
+from platformctl.model.config import load_platform
 from platformctl.report import SilentReporter
+from platformctl.sandbox import controlplane, trainingop
+from platformctl.toolchain import offline
 from platformctl.toolchain.locate import tool_path
+from tests.cluster.test_training_unit import EXAMPLE
 from tests.conftest import REPO
-from tests.kube.test_training_unit import EXAMPLE
 
 pytestmark = pytest.mark.real
 
@@ -217,7 +220,7 @@ def test_sandbox_up_reports_the_operator_waiting_and_post_install_starts_it(
     """The component as `sandbox up`/`status`/`down` and the kubeflow post-install see it."""
     import shutil
 
-    from platformctl import sandbox
+    from platformctl.sandbox import registry as sandbox
     from tests.fixtures.servers import free_port
 
     root = tmp_path / "repo"

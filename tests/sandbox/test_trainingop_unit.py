@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from platformctl import trainingop
 from platformctl.errors import ToolNotFoundError
 from platformctl.report import SilentReporter
+from platformctl.sandbox import trainingop
 from tests.conftest import REPO
 
 

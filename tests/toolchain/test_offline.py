@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from platformctl import offline
 from platformctl.errors import OperationError
+from platformctl.toolchain import offline
 
 
 def _offline(tmp_path: Path, files: dict[str, bytes]) -> Path:

@@ -8,8 +8,13 @@ import pytest
 
 from platformctl import proc
 from platformctl.errors import ToolNotFoundError
-from platformctl.providers import cli_config, cli_config_env, cli_config_text, mirrored_providers
 from platformctl.toolchain.locate import tool_path
+from platformctl.toolchain.providers import (
+    cli_config,
+    cli_config_env,
+    cli_config_text,
+    mirrored_providers,
+)
 from tests.conftest import REPO
 
 
@@ -77,7 +82,7 @@ def test_opentofu_accepts_the_written_configuration(
 def test_provider_needs_come_from_the_modules_and_the_mirror(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from platformctl.providers import provider_needs
+    from platformctl.toolchain.providers import provider_needs
 
     monkeypatch.setenv("PLATFORMCTL_CACHE", str(tmp_path / "cache"))
     needs = {n.source: n for n in provider_needs(REPO, check_registry=False)}
