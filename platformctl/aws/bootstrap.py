@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from platformctl.aws import client as aws
+from platformctl.aws.target import aws_target
 from platformctl.model.config import Environment, Org
 from platformctl.model.naming import state_bucket
 from platformctl.report import Reporter
-from platformctl.sandbox.registry import aws_target
 
 SETTINGS = ("bucket", "versioning", "encryption", "public-access-block", "tls-only-policy")
 

@@ -18,10 +18,10 @@ from typing import Any
 
 from platformctl.aws import client as aws
 from platformctl.aws import sweep
+from platformctl.aws.target import aws_target
 from platformctl.model.config import Environment, Org
 from platformctl.model.naming import resource_names
 from platformctl.report import Reporter
-from platformctl.sandbox.registry import aws_target
 
 # Display order and labels, as the inventory of the original platform listed them.
 KINDS: tuple[tuple[str, str], ...] = (

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from platformctl.aws import client as aws
+from platformctl.aws.target import aws_target
 from platformctl.errors import OperationError, UsageError, quote
 from platformctl.fsutil import write_atomic
 from platformctl.model import validate
@@ -32,7 +33,6 @@ from platformctl.model.config import Environment, Org
 from platformctl.model.naming import resource_names
 from platformctl.paths import state_dir
 from platformctl.report import Reporter
-from platformctl.sandbox.registry import aws_target
 
 EXEC_STYLES = ("platformctl", "aws")
 CONTROLPLANE_KUBECONFIG = Path("controlplane") / "kubeconfig"

@@ -17,11 +17,11 @@ from pathlib import Path
 from platformctl.aws import client as aws
 from platformctl.aws.bootstrap import BootstrapResult, bootstrap, bucket_compliant
 from platformctl.aws.preflight_memo import remember_pass
+from platformctl.aws.target import aws_target
 from platformctl.errors import OperationError, PlatformctlError, UsageError
 from platformctl.model.config import Environment, Org, load_platform, resolve_org
 from platformctl.model.naming import state_bucket
 from platformctl.report import Reporter
-from platformctl.sandbox.registry import aws_target
 from platformctl.toolchain.doctor import Check
 
 

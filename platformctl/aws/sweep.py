@@ -243,7 +243,7 @@ def sweep(
     Refuses (UsageError) while the EKS cluster exists, except for a dry run, which lists
     only. A KMS key is scheduled for deletion, not deleted.
     """
-    from platformctl.sandbox.registry import aws_target
+    from platformctl.aws.target import aws_target
 
     opts = options or SweepOptions()
     if opts.retry_seconds < 0 or opts.poll_seconds <= 0:

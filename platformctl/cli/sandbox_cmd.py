@@ -109,12 +109,13 @@ def up(
       platformctl sandbox up --offline-dir ../shared/offline --training-seconds 30
     """
     from platformctl.sandbox import registry as sandbox
+    from platformctl.sandbox.component import SandboxOptions
 
     app: AppContext = ctx.obj
     result = sandbox.up(
         app.root,
         ConsoleReporter(app.err),
-        sandbox.SandboxOptions(
+        SandboxOptions(
             port=port,
             only=tuple(only or ()),
             offline_dir=offline_dir,

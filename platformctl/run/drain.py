@@ -172,8 +172,8 @@ def before_destroy(
             "target groups and security groups are gone from AWS"
         )
         return None
+    from platformctl.aws.target import aws_target
     from platformctl.cluster.kube import Kube
-    from platformctl.sandbox.registry import aws_target
 
     cluster = resource_names(org, env)["cluster"]
     target = aws_target(root, env)

@@ -33,7 +33,7 @@ from platformctl.report import Reporter
 from platformctl.toolchain import offline
 
 if TYPE_CHECKING:
-    from platformctl.sandbox.registry import ComponentStatus, SandboxOptions
+    from platformctl.sandbox.component import ComponentStatus, SandboxOptions
 
 CHART_REPOSITORY_ENV = "PLATFORMCTL_CHART_REPOSITORY"
 DEFAULT_CHARTS_PORT = 8879
@@ -143,13 +143,13 @@ def _answers(url: str, timeout: float = 2.0) -> bool:
 
 
 class ChartRepository:
-    """The chart repository as a sandbox component (platformctl.sandbox.registry.Component)."""
+    """The chart repository as a sandbox component (platformctl.sandbox.component.Component)."""
 
     name = NAME
     required = False
 
     def _live(self, record: Mapping[str, Any] | None) -> bool:
-        from platformctl.sandbox.registry import _cmdline
+        from platformctl.sandbox.component import _cmdline
 
         if not record or not isinstance(record.get("pid"), int):
             return False
@@ -157,7 +157,7 @@ class ChartRepository:
         return proc.pid_alive(pid) and "http.server" in _cmdline(pid)
 
     def _status(self, record: Mapping[str, Any], action: str) -> ComponentStatus:
-        from platformctl.sandbox.registry import ComponentStatus
+        from platformctl.sandbox.component import ComponentStatus
 
         charts = record.get("charts") or []
         return ComponentStatus(
@@ -173,12 +173,12 @@ class ChartRepository:
         )
 
     def _absent(self, detail: str, action: str = "absent") -> ComponentStatus:
-        from platformctl.sandbox.registry import ComponentStatus
+        from platformctl.sandbox.component import ComponentStatus
 
         return ComponentStatus(self.name, False, action, detail=detail, required=False)
 
     def status(self, root: Path) -> ComponentStatus:
-        from platformctl.sandbox.registry import read_record
+        from platformctl.sandbox.component import read_record
 
         record = read_record(root, self.name)
         if record is None:
@@ -188,7 +188,7 @@ class ChartRepository:
         return self._status(record, "running")
 
     def start(self, root: Path, options: SandboxOptions, reporter: Reporter) -> ComponentStatus:
-        from platformctl.sandbox.registry import _now, port_free, read_record, write_record
+        from platformctl.sandbox.component import _now, port_free, read_record, write_record
 
         directory = offline.offline_dir(options.offline_dir, root=root)
         if directory is None or not offline_charts(directory):
@@ -250,7 +250,7 @@ class ChartRepository:
         return self._status(record, "replaced" if replaced else "started")
 
     def stop(self, root: Path, reporter: Reporter) -> ComponentStatus:
-        from platformctl.sandbox.registry import ComponentStatus, read_record, write_record
+        from platformctl.sandbox.component import ComponentStatus, read_record, write_record
 
         record = read_record(root, self.name)
         if record is None:
@@ -266,7 +266,7 @@ class ChartRepository:
         return ComponentStatus(self.name, False, "stopped", pid=pid, detail=detail, required=False)
 
     def env(self, root: Path) -> Mapping[str, str]:
-        from platformctl.sandbox.registry import read_record
+        from platformctl.sandbox.component import read_record
 
         record = read_record(root, self.name)
         if record is None or not self._live(record):

@@ -41,8 +41,8 @@ from platformctl.sandbox.lockdown import ADMISSION_ARGS
 from platformctl.sandbox.pki import Pair, Pki, ensure_pki
 
 if TYPE_CHECKING:
-    from platformctl.sandbox.registry import ComponentStatus as SandboxComponentStatus
-    from platformctl.sandbox.registry import SandboxOptions
+    from platformctl.sandbox.component import ComponentStatus as SandboxComponentStatus
+    from platformctl.sandbox.component import SandboxOptions
 
 # Service addresses on loopback (Kubernetes accepts a loopback service range): a cluster IP
 # can never lead off this machine. Pod addresses cannot be loopback (EndpointSlices refuse
@@ -726,7 +726,7 @@ def describe(st: ControlPlaneStatus) -> str:
 
 
 class ControlPlaneComponent:
-    """The control plane as a sandbox component (platformctl.sandbox.registry.Component)."""
+    """The control plane as a sandbox component (platformctl.sandbox.component.Component)."""
 
     name = "controlplane"
     required = False
@@ -735,7 +735,7 @@ class ControlPlaneComponent:
         self.base = base
 
     def _component_status(self, st: ControlPlaneStatus, action: str) -> SandboxComponentStatus:
-        from platformctl.sandbox.registry import ComponentStatus as SandboxComponentStatus
+        from platformctl.sandbox.component import ComponentStatus as SandboxComponentStatus
 
         api = next((c for c in st.components if c.name == "kube-apiserver"), None)
         if not st.components:
@@ -757,7 +757,7 @@ class ControlPlaneComponent:
         self, root: Path, options: SandboxOptions, reporter: Reporter
     ) -> SandboxComponentStatus:
         from platformctl.errors import ToolNotFoundError
-        from platformctl.sandbox.registry import ComponentStatus as SandboxComponentStatus
+        from platformctl.sandbox.component import ComponentStatus as SandboxComponentStatus
 
         before = status(root, base=self.base)
         reused = before.running and all(c.running for c in before.components)
@@ -778,7 +778,7 @@ class ControlPlaneComponent:
         return self._component_status(st, "reused" if reused else "started")
 
     def stop(self, root: Path, reporter: Reporter) -> SandboxComponentStatus:
-        from platformctl.sandbox.registry import ComponentStatus as SandboxComponentStatus
+        from platformctl.sandbox.component import ComponentStatus as SandboxComponentStatus
 
         stopped = stop(root, reporter, base=self.base)
         detail = f"stopped {', '.join(stopped)}" if stopped else "was not running"

@@ -31,7 +31,7 @@ from platformctl.paths import state_dir
 from platformctl.report import Reporter
 
 if TYPE_CHECKING:
-    from platformctl.sandbox.registry import Component, ComponentStatus, SandboxOptions
+    from platformctl.sandbox.component import Component, ComponentStatus, SandboxOptions
 
 LOCK_FILE = "sandbox.lock"
 UP_FILE = "sandbox-up.json"

@@ -40,7 +40,7 @@ from platformctl.paths import state_dir, tools_dir
 from platformctl.report import Reporter
 
 if TYPE_CHECKING:
-    from platformctl.sandbox.registry import ComponentStatus, SandboxOptions
+    from platformctl.sandbox.component import ComponentStatus, SandboxOptions
 
 NAME = "training-operator"
 VERSION = "1.9.2"  # the default when .tool-versions does not pin it
@@ -371,13 +371,13 @@ def purge(root: Path, reporter: Reporter, *, base: Path | None = None) -> None:
 
 
 class TrainingOperator:
-    """The operator as a sandbox component (platformctl.sandbox.registry.Component); optional."""
+    """The operator as a sandbox component (platformctl.sandbox.component.Component); optional."""
 
     name = NAME
     required = False
 
     def _component(self, st: OperatorStatus) -> ComponentStatus:
-        from platformctl.sandbox.registry import ComponentStatus
+        from platformctl.sandbox.component import ComponentStatus
 
         state = st.state
         return ComponentStatus(
@@ -423,6 +423,6 @@ def ensure_training_operator(root: Path, reporter: Reporter) -> ComponentStatus:
     Returns the component's status: started, reused, waiting (with what is missing), or
     absent (no control plane, or the binary is not built).
     """
-    from platformctl.sandbox.registry import SandboxOptions
+    from platformctl.sandbox.component import SandboxOptions
 
     return TrainingOperator().start(root, SandboxOptions(), reporter)

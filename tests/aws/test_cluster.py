@@ -243,10 +243,9 @@ def test_sandbox_add_cluster_uses_the_emulator_then_the_local_control_plane(
 
     from platformctl.report import SilentReporter
     from platformctl.sandbox import registry as sandbox
+    from platformctl.sandbox.component import SandboxOptions
 
-    up = sandbox.up(
-        repo, SilentReporter(), sandbox.SandboxOptions(port=free_port(), only=("moto",))
-    )
+    up = sandbox.up(repo, SilentReporter(), SandboxOptions(port=free_port(), only=("moto",)))
     try:
         endpoint = up.components[0].endpoint
         eks = boto3.client(

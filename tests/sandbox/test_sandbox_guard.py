@@ -15,6 +15,7 @@ import pytest
 from platformctl import proc
 from platformctl.report import SilentReporter
 from platformctl.sandbox import registry as sandbox
+from platformctl.sandbox.component import SandboxOptions
 from tests.fixtures.repo_cli import Cli
 from tests.fixtures.servers import free_port
 
@@ -141,7 +142,7 @@ def test_a_failed_moto_start_quotes_only_its_own_log_lines(repo: Path, cleanup: 
     log = repo / ".platformctl" / "logs" / "moto.log"
     log.parent.mkdir(parents=True)
     log.write_text("an old line from yesterday\n")
-    options = sandbox.SandboxOptions(port=free_port(), only=("moto",), wait_seconds=0.0)
+    options = SandboxOptions(port=free_port(), only=("moto",), wait_seconds=0.0)
     with pytest.raises(OperationError, match="moto did not start") as err:
         sandbox.up(repo, SilentReporter(), options)
     assert "an old line from yesterday" not in err.value.message

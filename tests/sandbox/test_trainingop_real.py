@@ -221,6 +221,7 @@ def test_sandbox_up_reports_the_operator_waiting_and_post_install_starts_it(
     import shutil
 
     from platformctl.sandbox import registry as sandbox
+    from platformctl.sandbox.component import SandboxOptions
     from tests.fixtures.servers import free_port
 
     root = tmp_path / "repo"
@@ -230,7 +231,7 @@ def test_sandbox_up_reports_the_operator_waiting_and_post_install_starts_it(
     monkeypatch.setenv(trainingop.BINARY_ENV, str(operator_binary))
     monkeypatch.delenv(offline.ENV_VAR, raising=False)
     reporter = SilentReporter()
-    options = sandbox.SandboxOptions(port=free_port(), charts_port=free_port(), training_seconds=1)
+    options = SandboxOptions(port=free_port(), charts_port=free_port(), training_seconds=1)
     try:
         up = {c.name: c for c in sandbox.up(root, reporter, options).components}
         if not up["controlplane"].running:
