@@ -35,7 +35,7 @@ sys.path.insert(0, str(REPO))
 from bench.table import Row, Run, check, met, ratio_row, render  # noqa: E402
 from platformctl.model.config import load_platform, resolve_org  # noqa: E402
 from platformctl.report import SilentReporter  # noqa: E402
-from platformctl.run.orchestrate import ensure_rendered, stack_dir  # noqa: E402
+from platformctl.run.scope import ensure_rendered, stack_dir  # noqa: E402
 from platformctl.toolchain.locate import tool_path  # noqa: E402
 from tests.fixtures.servers import start_moto  # noqa: E402
 from tests.run.stack import DEFAULT_UNITS, write_stack  # noqa: E402

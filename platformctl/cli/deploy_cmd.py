@@ -14,7 +14,7 @@ from platformctl.cli.context import AppContext, ConsoleReporter
 from platformctl.cli.plan_cmd import NO_PREFLIGHT
 
 if TYPE_CHECKING:
-    from platformctl.run.orchestrate import RunResult
+    from platformctl.run.results import RunResult
     from platformctl.run.teardown import Teardown
 
 
@@ -76,7 +76,8 @@ def deploy(
     from platformctl.cli.runview import LiveUnits, print_summary
     from platformctl.cli.teardownview import require_terminal
     from platformctl.model.config import load_platform, resolve_org
-    from platformctl.run import orchestrate
+    from platformctl.run import deploy as deploy_flow
+    from platformctl.run import scope
 
     app: AppContext = ctx.obj
     require_terminal(yes, dry_run, "deploy")
@@ -90,14 +91,14 @@ def deploy(
         print_summary(app.err, summary)
         return typer.confirm("Apply these plans?", default=False, err=True)
 
-    result = orchestrate.deploy(
+    result = deploy_flow.deploy(
         app.root,
         platform,
         the_org,
         env,
         stage.value,
         reporter=reporter,
-        opts=orchestrate.Options(
+        opts=scope.Options(
             parallelism=parallelism, dry_run=dry_run, ask=_ask(yes), preflight=not no_preflight
         ),
         approve=approve,
@@ -152,7 +153,7 @@ def destroy(
     from platformctl.cli.runview import LiveUnits, print_summary
     from platformctl.cli.teardownview import require_terminal, sweep_confirmation
     from platformctl.model.config import load_platform, resolve_org
-    from platformctl.run import orchestrate, teardown
+    from platformctl.run import scope, teardown
 
     app: AppContext = ctx.obj
     require_terminal(yes, dry_run, "destroy")
@@ -177,7 +178,7 @@ def destroy(
         env,
         target.value,
         reporter=reporter,
-        opts=orchestrate.Options(
+        opts=scope.Options(
             parallelism=parallelism, dry_run=dry_run, ask=_ask(yes), preflight=not no_preflight
         ),
         approve=approve,

@@ -87,7 +87,7 @@ def plan_all(
     from platformctl.cli.runview import LiveUnits, print_summary
     from platformctl.errors import Interrupted
     from platformctl.model.config import load_platform, resolve_org
-    from platformctl.run import orchestrate
+    from platformctl.run import plan, scope
 
     app: AppContext = ctx.obj
     if base is not None and not changed:
@@ -97,13 +97,13 @@ def plan_all(
     if env is not None:
         platform.get(env)
     reporter = ConsoleReporter(lambda: app.err)  # rich loads once terragrunt runs
-    result = orchestrate.plan_all(
+    result = plan.plan_all(
         app.root,
         platform,
         the_org,
         env,
         reporter,
-        opts=orchestrate.Options(
+        opts=scope.Options(
             parallelism=parallelism,
             dry_run=dry_run,
             preflight=not no_preflight,

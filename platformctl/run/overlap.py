@@ -26,7 +26,7 @@ from platformctl.report import Reporter
 if TYPE_CHECKING:
     from platformctl.model.config import Environment, Org
     from platformctl.proc import Streamed
-    from platformctl.run.orchestrate import UnitProgress
+    from platformctl.run.phase import UnitProgress
 
 
 class Held:

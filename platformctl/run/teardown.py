@@ -1,6 +1,6 @@
 """teardown: `destroy` that leaves nothing of the environment behind, and says so.
 
-orchestrate.destroy drains the cluster's load balancers and runs terragrunt; around it
+platformctl.run.destroy drains the cluster's load balancers and runs terragrunt; around it
 this module adds the two steps that make a teardown verifiable: the sweep of what is
 still tagged for the environment once the cluster is gone (`--sweep`), one more destroy
 when the sweep removed what had blocked the first, and for `destroy all` the inventory
@@ -17,7 +17,10 @@ from platformctl.aws import sweep as sweeping
 from platformctl.errors import UsageError
 from platformctl.model.config import Environment, Org, Platform
 from platformctl.report import Reporter
-from platformctl.run import orchestrate
+from platformctl.run import destroy as destroy_flow
+from platformctl.run.phase import UnitProgress
+from platformctl.run.results import RunResult
+from platformctl.run.scope import Approve, Options
 
 if TYPE_CHECKING:
     from platformctl.aws.inventory import Inventory
@@ -31,14 +34,14 @@ class Teardown:
     """A destroy, the sweep after it, a second destroy if the sweep unblocked one, and
     (for `all`) what is still tagged for the environment."""
 
-    first: orchestrate.RunResult
-    again: orchestrate.RunResult | None = None
+    first: RunResult
+    again: RunResult | None = None
     swept: sweeping.SweepResult | None = None
     sweep_skipped: str = ""
     left: Inventory | None = None
 
     @property
-    def run(self) -> orchestrate.RunResult:
+    def run(self) -> RunResult:
         """The destroy whose outcome counts: the second one when there was one."""
         return self.again or self.first
 
@@ -72,15 +75,15 @@ def destroy(
     target: str,
     *,
     reporter: Reporter,
-    opts: orchestrate.Options,
-    approve: orchestrate.Approve,
+    opts: Options,
+    approve: Approve,
     confirm_sweep: sweeping.Confirm,
     sweep: bool = False,
     with_dependents: bool = False,
-    progress: orchestrate.UnitProgress | None = None,
+    progress: UnitProgress | None = None,
     sweep_options: sweeping.SweepOptions | None = None,
 ) -> Teardown:
-    """orchestrate.destroy, then (sweep) the sweep and one more destroy if it unblocked
+    """platformctl.run.destroy, then (sweep) the sweep and one more destroy if it unblocked
     one, then (target all) the inventory, which must be empty."""
     if sweep and target not in SWEEP_TARGETS:
         raise UsageError(
@@ -88,8 +91,8 @@ def destroy(
             "use it with destroy all, or eks --with-dependents."
         )
 
-    def run(approval: orchestrate.Approve) -> orchestrate.RunResult:
-        return orchestrate.destroy(
+    def run(approval: Approve) -> RunResult:
+        return destroy_flow.destroy(
             root,
             platform,
             org,
@@ -143,9 +146,7 @@ def destroy(
     return result
 
 
-def _environment(
-    platform: Platform, env_name: str | None, run: orchestrate.RunResult
-) -> Environment:
+def _environment(platform: Platform, env_name: str | None, run: RunResult) -> Environment:
     if run.environments:
         return platform.get(run.environments[0].env)
     if env_name is not None:

@@ -63,7 +63,7 @@ def environment(tools: Tools, extra: Mapping[str, str] | None = None) -> dict[st
 
     `extra` (e.g. the sandbox endpoint) never overrides a variable the user exported, but
     PATH: extra's PATH is the user's with this platformctl's directory in front (see
-    orchestrate.environment_for), so the units' hooks find the same platformctl.
+    platformctl.run.scope.environment_for), so the units' hooks find the same platformctl.
     """
     from platformctl.toolchain.providers import cli_config_env
 

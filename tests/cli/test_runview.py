@@ -7,7 +7,7 @@ import io
 from rich.console import Console
 
 from platformctl.cli.runview import LiveUnits, print_summary
-from platformctl.run.orchestrate import EnvResult, RunResult, UnitResult
+from platformctl.run.results import EnvResult, RunResult, UnitResult
 
 
 def _result() -> RunResult:

@@ -11,7 +11,8 @@ from platformctl.model import changed
 from platformctl.model.config import load_platform, resolve_org
 from platformctl.model.graph import read_graph
 from platformctl.report import SilentReporter
-from platformctl.run import orchestrate
+from platformctl.run.plan import plan_all
+from platformctl.run.scope import Options, ensure_rendered
 from tests.run.stack import write_stack
 
 
@@ -28,7 +29,7 @@ def _git(root: Path, *args: str) -> None:
 def repo(tmp_path: Path) -> Path:
     root = write_stack(tmp_path / "repo")
     platform, org = load_platform(root), resolve_org("changedorg")
-    orchestrate.ensure_rendered(root, platform, org, None, SilentReporter(), dry_run=False)
+    ensure_rendered(root, platform, org, None, SilentReporter(), dry_run=False)
     _git(root, "init", "-q", "-b", "main")
     _git(root, "add", ".")
     _git(root, "commit", "-q", "-m", "stack")
@@ -79,13 +80,13 @@ def test_plan_all_changed_plans_only_the_selection(repo: Path) -> None:
     # A template edit re-renders the unit: plan-all renders first, then compares with main.
     _edit(repo / "templates/units/eks.hcl.j2")
     reporter = SilentReporter()
-    result = orchestrate.plan_all(
+    result = plan_all(
         repo,
         load_platform(repo),
         resolve_org("changedorg"),
         "sandbox",
         reporter,
-        opts=orchestrate.Options(dry_run=True, preflight=False),
+        opts=Options(dry_run=True, preflight=False),
         changed=True,
         changed_base="main",
     )

@@ -8,7 +8,7 @@ import pytest
 
 from platformctl.model.config import load_platform, resolve_org
 from platformctl.model.renderstamp import Stamp
-from platformctl.run.orchestrate import ensure_rendered
+from platformctl.run.scope import ensure_rendered
 from tests.fixtures.repo import make_repo
 
 

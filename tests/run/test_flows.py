@@ -15,7 +15,12 @@ import pytest
 
 from platformctl.errors import OperationError, UsageError
 from platformctl.report import SilentReporter
-from platformctl.run import orchestrate
+from platformctl.run.deploy import deploy
+from platformctl.run.destroy import destroy
+from platformctl.run.plan import plan_all
+from platformctl.run.planreport import PlanCounts
+from platformctl.run.results import RunResult, UnitResult
+from platformctl.run.scope import Options
 from tests.run.conftest import Stack
 
 pytestmark = pytest.mark.real
@@ -23,13 +28,13 @@ pytestmark = pytest.mark.real
 PLATFORMCTL = Path(sys.executable).parent / "platformctl"
 
 
-def _opts(**kwargs: object) -> orchestrate.Options:
+def _opts(**kwargs: object) -> Options:
     # The test stack's units are named like the real stages; their post-install steps
     # (kubeconfig, rollouts) need a real cluster and are not what these tests are about.
-    return orchestrate.Options(ask=lambda _q: False, post_install=False, **kwargs)  # type: ignore[arg-type]
+    return Options(ask=lambda _q: False, post_install=False, **kwargs)  # type: ignore[arg-type]
 
 
-def _units(result: orchestrate.RunResult) -> dict[str, orchestrate.UnitResult]:
+def _units(result: RunResult) -> dict[str, UnitResult]:
     (env,) = result.environments
     return {u.name: u for u in env.units}
 
@@ -40,8 +45,8 @@ def _report(run_dir: str, phase: str) -> list[dict[str, str]]:
     return runs
 
 
-def _plan_all(stack: Stack, **kwargs: object) -> orchestrate.RunResult:
-    return orchestrate.plan_all(
+def _plan_all(stack: Stack, **kwargs: object) -> RunResult:
+    return plan_all(
         stack.root,
         stack.platform,
         stack.org,
@@ -52,8 +57,8 @@ def _plan_all(stack: Stack, **kwargs: object) -> orchestrate.RunResult:
     )
 
 
-def _deploy(stack: Stack, stage: str, **kwargs: object) -> orchestrate.RunResult:
-    return orchestrate.deploy(
+def _deploy(stack: Stack, stage: str, **kwargs: object) -> RunResult:
+    return deploy(
         stack.root,
         stack.platform,
         stack.org,
@@ -66,8 +71,8 @@ def _deploy(stack: Stack, stage: str, **kwargs: object) -> orchestrate.RunResult
     )
 
 
-def _destroy(stack: Stack, target: str, **kwargs: object) -> orchestrate.RunResult:
-    return orchestrate.destroy(
+def _destroy(stack: Stack, target: str, **kwargs: object) -> RunResult:
+    return destroy(
         stack.root,
         stack.platform,
         stack.org,
@@ -298,9 +303,7 @@ def test_plan_all_without_env_plans_every_environment_in_turn(
 
     root = write_stack(tmp_path / "two", envs=("sandbox", "staging"))
     monkeypatch.setenv("PLATFORMCTL_ROOT", str(root))
-    result = orchestrate.plan_all(
-        root, load_platform(root), stack.org, None, SilentReporter(), opts=_opts()
-    )
+    result = plan_all(root, load_platform(root), stack.org, None, SilentReporter(), opts=_opts())
     assert [(e.env, e.ok, len(e.units)) for e in result.environments] == [
         ("sandbox", True, 4),
         ("staging", True, 4),
@@ -315,7 +318,7 @@ def test_plan_all_without_env_plans_every_environment_in_turn(
 def test_plan_json_keeps_each_plans_json_with_the_same_counts(stack: Stack) -> None:
     from platformctl.run.planreport import read_plan_json
 
-    result = orchestrate.plan_all(
+    result = plan_all(
         stack.root,
         stack.platform,
         stack.org,
@@ -326,7 +329,7 @@ def test_plan_json_keeps_each_plans_json_with_the_same_counts(stack: Stack) -> N
     assert result.ok, result
     plans = Path(result.run_dir) / "sandbox" / "plans" / "plan"
     for unit in _units(result).values():
-        assert read_plan_json(plans / unit.name / "tfplan.json") == orchestrate.PlanCounts(
+        assert read_plan_json(plans / unit.name / "tfplan.json") == PlanCounts(
             unit.add, unit.change, unit.replace, unit.destroy, outputs_change=True
         )
 
@@ -355,7 +358,7 @@ def test_deploy_and_destroy_need_env_when_there_are_several(tmp_path: Path) -> N
 
     root = write_stack(tmp_path / "two", envs=("sandbox", "staging"))
     with pytest.raises(UsageError, match="deploy needs --env"):
-        orchestrate.deploy(
+        deploy(
             root,
             load_platform(root),
             resolve_org("acme"),

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from platformctl.run.orchestrate import NoProgress
 from platformctl.run.overlap import Held
+from platformctl.run.phase import NoProgress
 from tests.fixtures.servers import free_port
 from tests.run.conftest import Stack
 
@@ -111,7 +111,7 @@ def test_preflight_runs_once_then_is_remembered_and_boto3_stays_unloaded(stack: 
     assert "preflight passed minutes ago" in second.stderr and "AWS account" not in second.stderr
     assert "not fully protected" in second.stderr  # the remembered warning is repeated
     imported = {line.split("|")[-1].strip() for line in second.stderr.splitlines() if "|" in line}
-    assert "platformctl.run.orchestrate" in imported
+    assert "platformctl.run.plan" in imported
     assert not {"boto3", "botocore"} & imported
 
     # Another identity is checked again.

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from platformctl.report import SilentReporter
-from platformctl.run import orchestrate
+from platformctl.run.deploy import deploy
+from platformctl.run.scope import Options
 from tests.fixtures.leftovers import network, plant, remaining
 from tests.run.conftest import Stack
 
@@ -45,14 +46,14 @@ def test_destroy_all_lists_what_is_left_then_with_sweep_ends_with_0_resources_le
     assert refused.returncode == 2
     assert "--sweep runs once the cluster is gone" in refused.stderr
 
-    deployed = orchestrate.deploy(
+    deployed = deploy(
         stack.root,
         stack.platform,
         stack.org,
         "sandbox",
         "eks",
         reporter=SilentReporter(),
-        opts=orchestrate.Options(ask=lambda _q: False, post_install=False),
+        opts=Options(ask=lambda _q: False, post_install=False),
         approve=lambda _r: True,
         with_dependencies=True,
     )
@@ -114,14 +115,14 @@ if found["NetworkInterfaces"]:
 def test_destroy_all_with_sweep_destroys_again_what_a_leftover_had_blocked(
     stack: Stack, tmp_path: Path
 ) -> None:
-    deployed = orchestrate.deploy(
+    deployed = deploy(
         stack.root,
         stack.platform,
         stack.org,
         "sandbox",
         "vpc",
         reporter=SilentReporter(),
-        opts=orchestrate.Options(ask=lambda _q: False, post_install=False),
+        opts=Options(ask=lambda _q: False, post_install=False),
         approve=lambda _r: True,
     )
     assert deployed.ok, deployed
