@@ -22,11 +22,13 @@ from platformctl import proc
 from platformctl.errors import OperationError, ProcessError
 from platformctl.report import Reporter
 from platformctl.toolchain.catalog import OfflineSource, ToolSpec
-from platformctl.toolchain.install import (
+from platformctl.toolchain.gobuild import _go_env
+from platformctl.toolchain.locate import cached_path
+from platformctl.toolchain.offline import sha256_file, unpack, verified
+from platformctl.toolchain.staging import (
     Installed,
     _begin_log,
     _fill,
-    _go_env,
     _go_version,
     _goarch,
     _goos,
@@ -35,8 +37,6 @@ from platformctl.toolchain.install import (
     _Staging,
     log_path,
 )
-from platformctl.toolchain.locate import cached_path
-from platformctl.toolchain.offline import sha256_file, unpack, verified
 
 MIRROR_HOST = "registry.opentofu.org"
 
