@@ -12,7 +12,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from platformctl.aws import client as aws
+from platformctl.aws.client import (
+    TLS_ONLY_SID,
+    BucketState,
+    block_public_access,
+    bucket_state,
+    create_bucket,
+    enable_versioning,
+    put_bucket_policy,
+    set_default_encryption,
+    tls_only_statement,
+)
+from platformctl.aws.session import AwsTarget
 from platformctl.aws.target import aws_target
 from platformctl.model.config import Environment, Org
 from platformctl.model.naming import state_bucket
@@ -58,9 +69,7 @@ class BootstrapResult:
         }
 
 
-def bucket_compliant(
-    state: aws.BucketState, *, sandbox: bool, kms_key_id: str | None = None
-) -> bool:
+def bucket_compliant(state: BucketState, *, sandbox: bool, kms_key_id: str | None = None) -> bool:
     """Whether a bucket already has every setting bootstrap would give it."""
     return state.exists and not [
         s
@@ -70,7 +79,7 @@ def bucket_compliant(
 
 
 def _wanted(
-    state: aws.BucketState, *, sandbox: bool, kms_key_id: str | None, target_region: str = ""
+    state: BucketState, *, sandbox: bool, kms_key_id: str | None, target_region: str = ""
 ) -> list[tuple[str, str, str]]:
     """(setting, 'create'|'update'|'unchanged'|'skipped', detail) for each setting."""
     fresh = not state.exists
@@ -123,7 +132,7 @@ def bootstrap(
     target = aws_target(root, env)
     bucket = state_bucket(org, env)
     reporter.step(f"{env.name}: state bucket {bucket} ({target.endpoint or env.region})")
-    state = aws.bucket_state(target, bucket)
+    state = bucket_state(target, bucket)
     plan = _wanted(state, sandbox=env.sandbox, kms_key_id=kms_key_id, target_region=env.region)
     settings: list[Setting] = []
     for name, action, detail in plan:
@@ -148,24 +157,24 @@ def bootstrap(
 
 
 def _apply(
-    target: aws.AwsTarget,
+    target: AwsTarget,
     *,
     env: Environment,
     bucket: str,
     setting: str,
-    state: aws.BucketState,
+    state: BucketState,
     kms_key_id: str | None,
 ) -> None:
     if setting == "bucket":
-        aws.create_bucket(target, bucket, env.region)
+        create_bucket(target, bucket, env.region)
     elif setting == "versioning":
-        aws.enable_versioning(target, bucket)
+        enable_versioning(target, bucket)
     elif setting == "encryption":
-        aws.set_default_encryption(target, bucket, kms_key_id)
+        set_default_encryption(target, bucket, kms_key_id)
     elif setting == "public-access-block":
-        aws.block_public_access(target, bucket)
+        block_public_access(target, bucket)
     elif setting == "tls-only-policy":
-        aws.put_bucket_policy(target, bucket, _with_tls_only(state.policy, bucket))
+        put_bucket_policy(target, bucket, _with_tls_only(state.policy, bucket))
 
 
 def _with_tls_only(policy: Any, bucket: str) -> dict[str, Any]:
@@ -174,7 +183,7 @@ def _with_tls_only(policy: Any, bucket: str) -> dict[str, Any]:
     statements = doc.get("Statement", [])
     if isinstance(statements, dict):
         statements = [statements]
-    kept = [s for s in statements if not (isinstance(s, dict) and s.get("Sid") == aws.TLS_ONLY_SID)]
-    doc["Statement"] = [*kept, aws.tls_only_statement(bucket)]
+    kept = [s for s in statements if not (isinstance(s, dict) and s.get("Sid") == TLS_ONLY_SID)]
+    doc["Statement"] = [*kept, tls_only_statement(bucket)]
     doc.setdefault("Version", "2012-10-17")
     return doc

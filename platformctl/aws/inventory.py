@@ -16,8 +16,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from platformctl.aws import client as aws
 from platformctl.aws import sweep
+from platformctl.aws.client import describe_cluster, node_groups, parse_arn, tagged_resources
+from platformctl.aws.cloud import CLOUD_TYPES, FINAL_STATES, KMS_KEY, ec2_states
 from platformctl.aws.target import aws_target
 from platformctl.model.config import Environment, Org
 from platformctl.model.naming import resource_names
@@ -109,18 +110,18 @@ def inventory(root: Path, org: Org, env: Environment, reporter: Reporter) -> Inv
     reporter.step(f"{env.name}: resources tagged Organization={org.name}, Environment={env.name}")
     found: dict[str, Resource] = {}
     with_state: dict[str, list[str]] = {}
-    for item in aws.tagged_resources(target, tags):
+    for item in tagged_resources(target, tags):
         kind = f"{item.service}:{item.kind}"
-        if kind == "eks:nodegroup" or kind in aws.CLOUD_TYPES:
+        if kind == "eks:nodegroup" or kind in CLOUD_TYPES:
             continue  # listed from describe calls below (node group sizes, current state)
         found[item.arn] = Resource(kind, item.id, item.tags.get("Name", ""), item.arn)
-        if item.service == "ec2" and item.kind in aws.FINAL_STATES:
+        if item.service == "ec2" and item.kind in FINAL_STATES:
             with_state.setdefault(item.kind, []).append(item.arn)
     for ec2_kind, arns in with_state.items():
-        states = aws.ec2_states(target, ec2_kind, [found[a].id for a in arns])
+        states = ec2_states(target, ec2_kind, [found[a].id for a in arns])
         for arn in arns:
             state = states.get(found[arn].id)
-            if state is None or state in aws.FINAL_STATES[ec2_kind]:
+            if state is None or state in FINAL_STATES[ec2_kind]:
                 del found[arn]
             else:
                 found[arn] = replace(found[arn], details={"state": state})
@@ -131,14 +132,14 @@ def inventory(root: Path, org: Org, env: Environment, reporter: Reporter) -> Inv
         if leftover.found_by != sweep.UNITS:
             details["found_by"] = leftover.found_by
         entry = Resource(
-            cr.type, aws.parse_arn(cr.arn)[2], cr.tags.get("Name", cr.name), cr.arn, details
+            cr.type, parse_arn(cr.arn)[2], cr.tags.get("Name", cr.name), cr.arn, details
         )
-        if cr.type == aws.KMS_KEY and cr.state == sweep.PENDING_DELETION:
+        if cr.type == KMS_KEY and cr.state == sweep.PENDING_DELETION:
             scheduled.append(entry)
         else:
             found[cr.arn] = entry
     cluster_name = resource_names(org, env)["cluster"]
-    cluster = aws.describe_cluster(target, cluster_name)
+    cluster = describe_cluster(target, cluster_name)
     if cluster is not None:
         found[cluster.arn] = Resource(
             "eks:cluster",
@@ -147,7 +148,7 @@ def inventory(root: Path, org: Org, env: Environment, reporter: Reporter) -> Inv
             cluster.arn,
             {"status": cluster.status, "version": cluster.version, "endpoint": cluster.endpoint},
         )
-        for ng in aws.node_groups(target, cluster.name):
+        for ng in node_groups(target, cluster.name):
             found[ng.arn or ng.name] = Resource(
                 "eks:nodegroup",
                 ng.name,
@@ -162,7 +163,7 @@ def inventory(root: Path, org: Org, env: Environment, reporter: Reporter) -> Inv
     # EKS clusters found only by tag (another name) are described too.
     for r in list(found.values()):
         if r.type == "eks:cluster" and r.id != cluster_name:
-            other = aws.describe_cluster(target, r.id)
+            other = describe_cluster(target, r.id)
             if other is not None:
                 found[r.arn] = Resource(
                     r.type,

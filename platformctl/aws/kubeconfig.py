@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from platformctl.aws import client as aws
+from platformctl.aws.client import EXEC_API_VERSION, EksToken, describe_cluster, eks_token
+from platformctl.aws.session import AwsTarget
 from platformctl.aws.target import aws_target
 from platformctl.errors import OperationError, UsageError, quote
 from platformctl.fsutil import write_atomic
@@ -243,7 +244,7 @@ def exec_user(
         command = platformctl_command()
         args = ["eks-token", "--cluster", cluster, "--region", region]
     spec: dict[str, Any] = {
-        "apiVersion": aws.EXEC_API_VERSION,
+        "apiVersion": EXEC_API_VERSION,
         "command": command,
         "args": args,
         "interactiveMode": "IfAvailable",
@@ -309,7 +310,7 @@ def add_cluster(
     local = _controlplane(root) if env.sandbox else None
     target = aws_target(root, env, region)
     reporter.step(f"{env.name}: describe EKS cluster {name} in {region}")
-    info = aws.describe_cluster(target, name)
+    info = describe_cluster(target, name)
     if info is None and local is None:
         raise UsageError(
             f"No EKS cluster named {name} in {region}; check --org/--env/--region, "
@@ -384,7 +385,7 @@ def _refuse_foreign_context(
         )
 
 
-def token(cluster: str, region: str | None = None) -> aws.EksToken:
+def token(cluster: str, region: str | None = None) -> EksToken:
     """The EKS bearer token for `cluster` (credentials from the usual AWS chain)."""
     if not validate.eks_cluster_name(cluster):
         raise UsageError(
@@ -392,4 +393,4 @@ def token(cluster: str, region: str | None = None) -> aws.EksToken:
             "'-' and '_', starting with a letter or digit)."
         )
     check_region("--region", region)
-    return aws.eks_token(aws.AwsTarget(region=region), cluster)
+    return eks_token(AwsTarget(region=region), cluster)

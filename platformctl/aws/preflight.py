@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from platformctl.aws import client as aws
 from platformctl.aws.bootstrap import BootstrapResult, bootstrap, bucket_compliant
+from platformctl.aws.client import BucketState, Identity, bucket_state, caller_identity
 from platformctl.aws.preflight_memo import remember_pass
 from platformctl.aws.target import aws_target
 from platformctl.errors import OperationError, PlatformctlError, UsageError
@@ -31,7 +31,7 @@ def _bucket_check(root: Path, org: Org, env: Environment) -> Check:
     fix = f"platformctl bootstrap --org {org.display} --env {env.name}"
     try:
         target = aws_target(root, env).short()
-        state = aws.bucket_state(target, bucket)
+        state = bucket_state(target, bucket)
     except PlatformctlError as exc:
         return Check(name, bucket, "-", "error", where=env.region, fix=exc.message)
     if not state.exists:
@@ -59,7 +59,7 @@ def _credentials_check(root: Path, env: Environment) -> Check:
     except UsageError as exc:  # the sandbox is not running
         return Check(label, "caller identity", "-", "warn", fix=exc.message)
     try:
-        ident = aws.caller_identity(target)
+        ident = caller_identity(target)
     except PlatformctlError as exc:
         return Check(
             label,
@@ -117,8 +117,8 @@ def aws_checks(root: Path, org: str | None, env: str | None) -> tuple[Check, ...
 @dataclass(frozen=True)
 class PreflightResult:
     env: str
-    identity: aws.Identity
-    bucket: aws.BucketState
+    identity: Identity
+    bucket: BucketState
     bootstrapped: BootstrapResult | None = None
 
 
@@ -139,10 +139,10 @@ def preflight(
     """
     target = aws_target(root, env)
     reporter.step(f"{env.name}: preflight (credentials, state bucket)")
-    identity = aws.caller_identity(target)
+    identity = caller_identity(target)
     reporter.info(f"AWS account {identity.account} as {identity.arn}")
     bucket = state_bucket(org, env)
-    state = aws.bucket_state(target, bucket)
+    state = bucket_state(target, bucket)
     command = f"platformctl bootstrap --org {org.display} --env {env.name}"
     if not state.exists:
         if not ask(
@@ -162,4 +162,4 @@ def preflight(
         remember_pass(root, org, env)
         return PreflightResult(env.name, identity, state)
     result = bootstrap(root, org, env, reporter)
-    return PreflightResult(env.name, identity, aws.bucket_state(target, bucket), result)
+    return PreflightResult(env.name, identity, bucket_state(target, bucket), result)

@@ -4,7 +4,7 @@ The key is a digest of everything that decides where the preflight's calls go an
 whom: the org, environment and state bucket, the sandbox's endpoint and credentials (for
 a sandbox environment), every AWS_* variable and the shared credential files' identity
 (path, mtime, size). Secrets enter it only hashed. A run right after another one with
-the same key needs no AWS round trip, and imports neither boto3 nor platformctl.aws.client: this
+the same key needs no AWS round trip, and imports neither boto3 nor platformctl.aws.session: this
 module is read after terragrunt has started, beside it. Only passes are remembered, with
 the warning they gave (a bucket lacking some protection), which is given again.
 """

@@ -24,7 +24,23 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from platformctl.aws import client as aws
+from platformctl.aws.client import describe_cluster, parse_arn
+from platformctl.aws.cloud import (
+    CLOUD_TYPES,
+    KMS_KEY,
+    LOAD_BALANCER,
+    LOG_GROUP,
+    NETWORK_INTERFACE,
+    SECURITY_GROUP,
+    TARGET_GROUP,
+    VOLUME,
+    CloudResource,
+    StillInUse,
+    cloud_resources,
+    delete_cloud_resource,
+    vpc_tags,
+)
+from platformctl.aws.session import AwsTarget
 from platformctl.errors import OperationError, UsageError
 from platformctl.model.config import Environment, Org
 from platformctl.model.naming import resource_names
@@ -33,22 +49,22 @@ from platformctl.report import Reporter
 # Dependency order: a load balancer holds its target groups, interfaces hold security
 # groups, and a log group's KMS key goes last.
 ORDER = (
-    aws.LOAD_BALANCER,
-    aws.TARGET_GROUP,
-    aws.NETWORK_INTERFACE,
-    aws.SECURITY_GROUP,
-    aws.VOLUME,
-    aws.LOG_GROUP,
-    aws.KMS_KEY,
+    LOAD_BALANCER,
+    TARGET_GROUP,
+    NETWORK_INTERFACE,
+    SECURITY_GROUP,
+    VOLUME,
+    LOG_GROUP,
+    KMS_KEY,
 )
 LABELS = {
-    aws.LOAD_BALANCER: "load balancer",
-    aws.TARGET_GROUP: "target group",
-    aws.NETWORK_INTERFACE: "network interface",
-    aws.SECURITY_GROUP: "security group",
-    aws.VOLUME: "EBS volume",
-    aws.LOG_GROUP: "log group",
-    aws.KMS_KEY: "KMS key",
+    LOAD_BALANCER: "load balancer",
+    TARGET_GROUP: "target group",
+    NETWORK_INTERFACE: "network interface",
+    SECURITY_GROUP: "security group",
+    VOLUME: "EBS volume",
+    LOG_GROUP: "log group",
+    KMS_KEY: "KMS key",
 }
 DEFAULT_RETRY_SECONDS = 180.0
 DEFAULT_POLL_SECONDS = 5.0
@@ -76,16 +92,16 @@ def queries(org: Org, env: Environment) -> tuple[Query, ...]:
         Query(
             "load balancer controller",
             {"elbv2.k8s.aws/cluster": cluster},
-            (aws.LOAD_BALANCER, aws.TARGET_GROUP, aws.SECURITY_GROUP),
+            (LOAD_BALANCER, TARGET_GROUP, SECURITY_GROUP),
         ),
         Query(
             "cluster tag",
             {f"kubernetes.io/cluster/{cluster}": None},
-            (aws.SECURITY_GROUP, aws.NETWORK_INTERFACE, aws.VOLUME),
+            (SECURITY_GROUP, NETWORK_INTERFACE, VOLUME),
         ),
-        Query("VPC CNI", {"cluster.k8s.amazonaws.com/name": cluster}, (aws.NETWORK_INTERFACE,)),
-        Query("EBS CSI", {"KubernetesCluster": cluster}, (aws.VOLUME,)),
-        Query(UNITS, {"Organization": org.name, "Environment": env.name}, aws.CLOUD_TYPES),
+        Query("VPC CNI", {"cluster.k8s.amazonaws.com/name": cluster}, (NETWORK_INTERFACE,)),
+        Query("EBS CSI", {"KubernetesCluster": cluster}, (VOLUME,)),
+        Query(UNITS, {"Organization": org.name, "Environment": env.name}, CLOUD_TYPES),
     )
 
 
@@ -93,7 +109,7 @@ def queries(org: Org, env: Environment) -> tuple[Query, ...]:
 class Leftover:
     """A resource tagged for the environment; skip says why the sweep leaves it alone."""
 
-    resource: aws.CloudResource
+    resource: CloudResource
     found_by: str
     skip: str = ""
 
@@ -105,7 +121,7 @@ class Leftover:
     def title(self) -> str:
         r = self.resource
         name = r.tags.get("Name") or r.name
-        ident = aws.parse_arn(r.arn)[2] if r.type in (aws.LOAD_BALANCER, aws.TARGET_GROUP) else r.id
+        ident = parse_arn(r.arn)[2] if r.type in (LOAD_BALANCER, TARGET_GROUP) else r.id
         return f"{self.label} {ident}" + (f" ({name})" if name and name not in ident else "")
 
     def to_json(self) -> dict[str, Any]:
@@ -128,7 +144,7 @@ def _sort_key(item: Leftover) -> tuple[int, str]:
     return (ORDER.index(item.resource.type), item.resource.id)
 
 
-def find(target: aws.AwsTarget, org: Org, env: Environment) -> tuple[Leftover, ...]:
+def find(target: AwsTarget, org: Org, env: Environment) -> tuple[Leftover, ...]:
     """Every resource of the sweep's types tagged for the environment, in deletion order.
 
     Resources in a VPC tagged for another organisation or environment are dropped; the
@@ -136,11 +152,11 @@ def find(target: aws.AwsTarget, org: Org, env: Environment) -> tuple[Leftover, .
     """
     found: dict[str, Leftover] = {}
     for query in queries(org, env):
-        for resource in aws.cloud_resources(target, query.tags, query.types):
+        for resource in cloud_resources(target, query.tags, query.types):
             found.setdefault(resource.arn, Leftover(resource, query.name))
     in_vpcs = tuple(sorted({item.resource.vpc_id for item in found.values()} - {""}))
-    vpcs = aws.vpc_tags(target, vpc_ids=in_vpcs) if in_vpcs else {}
-    env_vpcs = aws.vpc_tags(target, tags={"Organization": org.name, "Environment": env.name})
+    vpcs = vpc_tags(target, vpc_ids=in_vpcs) if in_vpcs else {}
+    env_vpcs = vpc_tags(target, tags={"Organization": org.name, "Environment": env.name})
     kept: list[Leftover] = []
     for item in found.values():
         owner = vpcs.get(item.resource.vpc_id, {})
@@ -157,13 +173,13 @@ def _tagged_for_another(tags: Mapping[str, str], org: Org, env: Environment) -> 
 
 def _skip_reason(item: Leftover, org: Org, env: Environment, vpc_exists: bool) -> str:
     r = item.resource
-    if r.type == aws.KMS_KEY and r.state == PENDING_DELETION:
+    if r.type == KMS_KEY and r.state == PENDING_DELETION:
         return "already scheduled for deletion"
-    if r.type == aws.SECURITY_GROUP and r.name == "default":
+    if r.type == SECURITY_GROUP and r.name == "default":
         return "the VPC's default security group goes with the VPC"
-    if r.type == aws.NETWORK_INTERFACE and r.state != "available":
+    if r.type == NETWORK_INTERFACE and r.state != "available":
         return f"in use ({r.state})"
-    if r.type == aws.VOLUME and r.state != "available":
+    if r.type == VOLUME and r.state != "available":
         return f"not available ({r.state})"
     if item.found_by == UNITS:
         if r.tags.get("ManagedBy") != "platformctl":
@@ -236,7 +252,7 @@ def sweep(
     reporter: Reporter,
     confirm: Confirm,
     options: SweepOptions | None = None,
-    target: aws.AwsTarget | None = None,
+    target: AwsTarget | None = None,
 ) -> SweepResult:
     """Find the environment's leftovers, ask `confirm`, delete them in dependency order.
 
@@ -252,7 +268,7 @@ def sweep(
     cluster = resource_names(org, env)["cluster"]
     where = target.endpoint or env.region
     reporter.step(f"{env.name}: find what is tagged for cluster {cluster} or {org.name}/{env.name}")
-    live = aws.describe_cluster(target, cluster)
+    live = describe_cluster(target, cluster)
     found = find(target, org, env)
     result = SweepResult(org.name, env.name, where, found, dry_run=opts.dry_run)
     if live is not None:
@@ -272,7 +288,7 @@ def sweep(
 
 
 def _delete_in_order(
-    target: aws.AwsTarget, todo: Sequence[Leftover], reporter: Reporter, opts: SweepOptions
+    target: AwsTarget, todo: Sequence[Leftover], reporter: Reporter, opts: SweepOptions
 ) -> tuple[tuple[Leftover, ...], tuple[tuple[Leftover, str], ...]]:
     deleted: list[Leftover] = []
     failed: list[tuple[Leftover, str]] = []
@@ -282,14 +298,14 @@ def _delete_in_order(
         if not pending:
             continue
         label = LABELS[kind]
-        verb = "schedule the deletion of" if kind == aws.KMS_KEY else "delete"
+        verb = "schedule the deletion of" if kind == KMS_KEY else "delete"
         reporter.step(f"{verb} {len(pending)} {label}{'s' if len(pending) != 1 else ''}")
         while pending:
             in_use: list[tuple[Leftover, str]] = []
             for item in pending:
                 try:
-                    now_gone = aws.delete_cloud_resource(target, item.resource)
-                except aws.StillInUse as exc:
+                    now_gone = delete_cloud_resource(target, item.resource)
+                except StillInUse as exc:
                     in_use.append((item, exc.message))
                     continue
                 except OperationError as exc:

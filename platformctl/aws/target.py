@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from platformctl.aws.client import AwsTarget
+from platformctl.aws.session import AwsTarget
 from platformctl.model.config import Environment
 from platformctl.sandbox.registry import sandbox_env
 

@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from platformctl.aws import client as aws
+from platformctl.aws.client import describe_cluster
+from platformctl.aws.cloud import (
+    LOAD_BALANCER,
+    SECURITY_GROUP,
+    TARGET_GROUP,
+    CloudResource,
+    cloud_resources,
+)
+from platformctl.aws.session import AwsTarget
 from platformctl.errors import OperationError
 from platformctl.model.config import Environment, Org
 from platformctl.model.naming import resource_names
@@ -28,7 +36,7 @@ if TYPE_CHECKING:
 DEFAULT_TIMEOUT = 300.0
 POLL_SECONDS = 5.0
 REPORT_EVERY = 15.0
-CONTROLLER_TYPES = (aws.LOAD_BALANCER, aws.TARGET_GROUP, aws.SECURITY_GROUP)
+CONTROLLER_TYPES = (LOAD_BALANCER, TARGET_GROUP, SECURITY_GROUP)
 # The namespaces whose objects a stage owns when the cluster and its controller stay.
 STAGE_NAMESPACES = {"kubeflow": ("kubeflow",)}
 STACK_TAGS = ("service.k8s.aws/stack", "ingress.k8s.aws/stack")
@@ -43,7 +51,7 @@ class DrainResult:
     reachable: bool
     deleted: tuple[str, ...] = ()  # "Service ns/name", "Ingress ns/name"
     objects_left: tuple[str, ...] = ()
-    cloud_left: tuple[aws.CloudResource, ...] = ()
+    cloud_left: tuple[CloudResource, ...] = ()
     message: str = ""
 
     @property
@@ -71,11 +79,11 @@ def scope(units: Collection[str]) -> tuple[str, ...] | None:
 
 
 def controller_resources(
-    target: aws.AwsTarget, cluster: str, namespaces: Sequence[str] | None
-) -> tuple[aws.CloudResource, ...]:
+    target: AwsTarget, cluster: str, namespaces: Sequence[str] | None
+) -> tuple[CloudResource, ...]:
     """The controller's load balancers, target groups and security groups of the cluster
     (only those of objects in `namespaces`, when given)."""
-    found = aws.cloud_resources(target, {"elbv2.k8s.aws/cluster": cluster}, CONTROLLER_TYPES)
+    found = cloud_resources(target, {"elbv2.k8s.aws/cluster": cluster}, CONTROLLER_TYPES)
     if namespaces is None:
         return found
     prefixes = tuple(f"{ns}/" for ns in namespaces)
@@ -86,7 +94,7 @@ def controller_resources(
 
 def drain(
     kube: Kube,
-    target: aws.AwsTarget,
+    target: AwsTarget,
     cluster: str,
     reporter: Reporter,
     *,
@@ -194,7 +202,7 @@ def _kubeconfig(
     root: Path,
     org: Org,
     env: Environment,
-    target: aws.AwsTarget,
+    target: AwsTarget,
     cluster: str,
     reporter: Reporter,
 ) -> tuple[Path | None, str | None]:
@@ -209,7 +217,7 @@ def _kubeconfig(
 
     if env.sandbox or os.environ.get(KUBECONFIG_ENV):
         return default_kubeconfig(root, env), None
-    if aws.describe_cluster(target, cluster) is None:
+    if describe_cluster(target, cluster) is None:
         return None, None
     from platformctl.aws.kubeconfig import add_cluster
     from platformctl.paths import state_dir

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
 # Live states shown while terragrunt runs.
 WAITING, RUNNING, DONE = "waiting", "running", "done"
-
 TAIL_LINES = 15
 
 
@@ -88,7 +87,6 @@ _DONE_MARKERS = {
     "apply": ("Apply complete!",),
     "destroy": ("Destroy complete!",),
 }
-
 _FAIL_MARKERS = ("Planning failed.", "Error: ")
 
 

@@ -14,7 +14,6 @@ PLANNED, NO_CHANGES, FAILED, SKIPPED, APPLIED, DESTROYED = (
     "applied",
     "destroyed",
 )
-
 OK_STATUSES = frozenset({PLANNED, NO_CHANGES, APPLIED, DESTROYED})
 
 

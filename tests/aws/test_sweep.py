@@ -13,7 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from platformctl.aws import sweep
-from platformctl.aws.client import AwsTarget
+from platformctl.aws.session import AwsTarget
 from platformctl.model.config import load_platform, resolve_org
 from platformctl.report import SilentReporter
 from tests.fixtures.leftovers import (

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from platformctl.aws.client import AwsTarget
+from platformctl.aws.session import AwsTarget
 from platformctl.cluster.kube import Kube
 from platformctl.model.config import load_platform, resolve_org
 from platformctl.report import SilentReporter
