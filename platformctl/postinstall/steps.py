@@ -117,7 +117,7 @@ def default_kubeconfig(root: Path, env: Environment) -> Path:
     if override:
         return Path(override)
     if env.sandbox:
-        from platformctl.sandbox.controlplane import kubeconfig_path
+        from platformctl.sandbox.cpconfig import kubeconfig_path
 
         path = kubeconfig_path(root)
         if not path.is_file():

@@ -244,7 +244,7 @@ def start(
     become ready.
     """
     from platformctl.sandbox import controlplane
-    from platformctl.sandbox.controlplane import Layout, free_port, write_kubeconfig
+    from platformctl.sandbox.cpconfig import Layout, free_port, write_kubeconfig
     from platformctl.sandbox.pki import Pki, issue_client
 
     base = base or default_base(root)

@@ -92,7 +92,7 @@ def test_sandbox_without_a_control_plane_says_how_to_start_it(
 
 def test_unreachable_api_server_is_one_clear_error(tmp_path: Path) -> None:
     from platformctl.cluster.kube import KubeUnreachable
-    from platformctl.sandbox.controlplane import write_kubeconfig
+    from platformctl.sandbox.cpconfig import write_kubeconfig
     from platformctl.sandbox.pki import ensure_pki
     from tests.fixtures.servers import free_port
 

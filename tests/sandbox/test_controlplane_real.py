@@ -12,7 +12,7 @@ import pytest
 from platformctl import proc
 from platformctl.errors import ToolNotFoundError
 from platformctl.report import SilentReporter
-from platformctl.sandbox import controlplane
+from platformctl.sandbox import controlplane, cpconfig
 from platformctl.sandbox.pki import Pki
 from platformctl.toolchain.locate import tool_path
 from platformctl.toolchain.versions import load_pins
@@ -108,7 +108,7 @@ def test_what_a_deployment_does_here(control_plane: ControlPlane, api: Any, name
 def test_stop_and_purge_remove_exactly_what_start_made(tmp_path: Path) -> None:
     """A second, short-lived control plane: stop ends its processes, purge its files."""
     try:
-        binaries = controlplane.locate_binaries(REPO)
+        binaries = cpconfig.locate_binaries(REPO)
     except ToolNotFoundError as exc:
         pytest.skip(f"no control-plane binaries: {exc.message}")
     base = tmp_path / "cp"
@@ -117,7 +117,7 @@ def test_stop_and_purge_remove_exactly_what_start_made(tmp_path: Path) -> None:
         REPO,
         reporter,
         base=base,
-        binaries=controlplane.Binaries(binaries.etcd, binaries.apiserver, None, None),
+        binaries=cpconfig.Binaries(binaries.etcd, binaries.apiserver, None, None),
     )
     try:
         pids = [c.pid for c in st.components]

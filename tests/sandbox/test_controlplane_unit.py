@@ -11,7 +11,7 @@ import pytest
 
 from platformctl import proc
 from platformctl.report import SilentReporter
-from platformctl.sandbox import controlplane, fakenodes, lockdown
+from platformctl.sandbox import controlplane, cpconfig, fakenodes, lockdown
 from tests.conftest import REPO
 
 
@@ -20,9 +20,9 @@ def _flags(argv: list[str]) -> dict[str, str]:
 
 
 def test_apiserver_flags_make_a_minimal_secure_loopback_server(tmp_path: Path) -> None:
-    layout = controlplane.Layout(tmp_path)
-    ports = controlplane.Ports(2379, 2380, 6443, 10257, 10259)
-    flags = _flags(controlplane.apiserver_args(Path("/bin/kube-apiserver"), layout, ports))
+    layout = cpconfig.Layout(tmp_path)
+    ports = cpconfig.Ports(2379, 2380, 6443, 10257, 10259)
+    flags = _flags(cpconfig.apiserver_args(Path("/bin/kube-apiserver"), layout, ports))
     assert flags["etcd-servers"] == "https://127.0.0.1:2379"
     assert flags["bind-address"] == flags["advertise-address"] == "127.0.0.1"
     assert flags["secure-port"] == "6443"
@@ -41,28 +41,28 @@ def test_apiserver_flags_make_a_minimal_secure_loopback_server(tmp_path: Path) -
 
 
 def test_etcd_and_controllers_bind_loopback_without_leader_election(tmp_path: Path) -> None:
-    layout = controlplane.Layout(tmp_path)
-    ports = controlplane.Ports(2379, 2380, 6443, 10257, 10259)
-    etcd = _flags(controlplane.etcd_args(Path("/bin/etcd"), layout, ports))
+    layout = cpconfig.Layout(tmp_path)
+    ports = cpconfig.Ports(2379, 2380, 6443, 10257, 10259)
+    etcd = _flags(cpconfig.etcd_args(Path("/bin/etcd"), layout, ports))
     assert etcd["listen-client-urls"] == "https://127.0.0.1:2379"
     assert etcd["listen-peer-urls"] == "https://127.0.0.1:2380"
     assert etcd["client-cert-auth"] == "true"
     assert etcd["data-dir"] == str(layout.etcd_data)
     for argv in (
-        controlplane.controller_manager_args(Path("/bin/kcm"), layout, ports),
-        controlplane.scheduler_args(Path("/bin/ks"), layout, ports),
+        cpconfig.controller_manager_args(Path("/bin/kcm"), layout, ports),
+        cpconfig.scheduler_args(Path("/bin/ks"), layout, ports),
     ):
         flags = _flags(argv)
         assert flags["leader-elect"] == "false"
         assert flags["bind-address"] == "127.0.0.1"
         assert Path(flags["kubeconfig"]).parent == tmp_path / "kubeconfigs"
     # Fake nodes are never declared dead for a late lease renewal on a busy machine.
-    kcm = _flags(controlplane.controller_manager_args(Path("/bin/kcm"), layout, ports))
+    kcm = _flags(cpconfig.controller_manager_args(Path("/bin/kcm"), layout, ports))
     assert kcm["node-monitor-grace-period"] == "1h"
 
 
 def test_ports_are_distinct_and_free() -> None:
-    ports = controlplane.Ports.pick()
+    ports = cpconfig.Ports.pick()
     values = [
         ports.etcd_client,
         ports.etcd_peer,
@@ -81,7 +81,7 @@ def test_status_of_a_control_plane_that_never_ran(tmp_path: Path) -> None:
 
 def test_stop_leaves_a_reused_pid_alone(tmp_path: Path) -> None:
     """A recorded pid that now runs another program is forgotten, never signalled."""
-    layout = controlplane.Layout(tmp_path)
+    layout = cpconfig.Layout(tmp_path)
     other = proc.spawn(
         [sys.executable, "-c", "import time; time.sleep(60)"], log_path=tmp_path / "other.log"
     )
@@ -111,13 +111,13 @@ def test_a_running_apiserver_without_the_egress_protections_is_not_reused(tmp_pa
         cmdline = Path(f"/proc/{pid}/cmdline")
         while b"time.sleep" not in cmdline.read_bytes():  # until the child has exec'd
             time.sleep(0.01)
-        component = controlplane.ComponentStatus("kube-apiserver", True, pid, 6443)
+        component = cpconfig.ComponentStatus("kube-apiserver", True, pid, 6443)
         return controlplane.ControlPlaneStatus(str(tmp_path), True, None, None, True, (component,))
 
     pids: list[int] = []
     try:
         protected = api_running(
-            *lockdown.ADMISSION_ARGS, f"--service-cluster-ip-range={controlplane.SERVICE_CIDR}"
+            *lockdown.ADMISSION_ARGS, f"--service-cluster-ip-range={cpconfig.SERVICE_CIDR}"
         )
         assert controlplane._locked_down(protected)
         assert not controlplane._locked_down(api_running("--service-cluster-ip-range=10.0.0.0/24"))
@@ -141,15 +141,15 @@ def test_a_missing_binary_is_a_tool_error_naming_the_install_command(
     monkeypatch.setenv("PLATFORMCTL_CACHE", str(tmp_path / "empty-cache"))
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(ToolNotFoundError) as info:
-        controlplane.locate_binaries(REPO)
+        cpconfig.locate_binaries(REPO)
     assert "etcd" in info.value.message
     assert "platformctl tools install --only etcd" in (info.value.hint or "")
 
 
 def test_kwok_manages_only_annotated_nodes_and_serves_on_loopback(tmp_path: Path) -> None:
-    layout = controlplane.Layout(tmp_path)
-    ports = controlplane.Ports(2379, 2380, 6443, 10257, 10259, 10300)
-    flags = _flags(controlplane.kwok_args(Path("/bin/kwok"), layout, ports))
+    layout = cpconfig.Layout(tmp_path)
+    ports = cpconfig.Ports(2379, 2380, 6443, 10257, 10259, 10300)
+    flags = _flags(cpconfig.kwok_args(Path("/bin/kwok"), layout, ports))
     assert flags["manage-all-nodes"] == "false"
     assert flags["manage-nodes-with-annotation-selector"] == "kwok.x-k8s.io/node=fake"
     assert flags["manage-nodes-with-label-selector"] == ""
@@ -183,7 +183,7 @@ def test_a_group_of_desired_size_zero_still_gets_one_fake_node() -> None:
 
 
 def test_describe_says_when_there_are_no_fake_nodes() -> None:
-    running = controlplane.ComponentStatus("kube-apiserver", True, 1, 6443)
+    running = cpconfig.ComponentStatus("kube-apiserver", True, 1, 6443)
     st = controlplane.ControlPlaneStatus(
         "/x", True, "https://127.0.0.1:6443", "/x/kubeconfig", True, (running,)
     )
@@ -194,7 +194,7 @@ def test_describe_says_when_there_are_no_fake_nodes() -> None:
         "https://127.0.0.1:6443",
         "/x/kubeconfig",
         True,
-        (running, controlplane.ComponentStatus("kwok", True, 2, 10300)),
+        (running, cpconfig.ComponentStatus("kwok", True, 2, 10300)),
         fake_nodes=("sandbox-cpu-0",),
     )
     assert controlplane.describe(with_kwok).endswith("; fake nodes sandbox-cpu-0")

@@ -14,7 +14,7 @@ import pytest
 
 from platformctl import proc
 from platformctl.errors import ToolNotFoundError
-from platformctl.sandbox import controlplane, lockdown
+from platformctl.sandbox import controlplane, cpconfig, lockdown
 from platformctl.sandbox.pki import ensure_pki
 from tests.conftest import REPO
 from tests.fixtures.controlplane import ControlPlane
@@ -232,21 +232,21 @@ def unprotected(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
     positive control. Its only webhook points at a closed port on 127.0.0.1, so the call
     it makes stays on this machine."""
     try:
-        bins = controlplane.locate_binaries(REPO)
+        bins = cpconfig.locate_binaries(REPO)
     except ToolNotFoundError as exc:
         pytest.skip(f"no control-plane binaries: {exc.message}")
-    layout = controlplane.Layout(tmp_path / "cp")
+    layout = cpconfig.Layout(tmp_path / "cp")
     layout.base.mkdir()
     pki = ensure_pki(layout.pki.dir)
-    ports = controlplane.Ports.pick()
+    ports = cpconfig.Ports.pick()
     server = f"https://127.0.0.1:{ports.apiserver}"
     apiserver = [
         a
-        for a in controlplane.apiserver_args(bins.apiserver, layout, ports)
+        for a in cpconfig.apiserver_args(bins.apiserver, layout, ports)
         if a not in lockdown.ADMISSION_ARGS
     ]
     pids = [
-        proc.spawn(controlplane.etcd_args(bins.etcd, layout, ports), log_path=layout.log("etcd")),
+        proc.spawn(cpconfig.etcd_args(bins.etcd, layout, ports), log_path=layout.log("etcd")),
         proc.spawn(apiserver, log_path=layout.log("kube-apiserver")),
     ]
     try:
@@ -261,7 +261,7 @@ def unprotected(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
             except OSError:
                 pass
             time.sleep(0.3)
-        controlplane.write_kubeconfig(layout.kubeconfig, server, pki.ca.cert, pki.admin, "admin")
+        cpconfig.write_kubeconfig(layout.kubeconfig, server, pki.ca.cert, pki.admin, "admin")
         yield layout.kubeconfig, layout.log("kube-apiserver")
     finally:
         for pid in reversed(pids):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-# Lines kube-apiserver 1.35 prints (the first two measured by test_lockdown_real's positive
-from platformctl.sandbox import controlplane, lockdown
+from platformctl.sandbox import cpconfig, lockdown
 
+# Lines kube-apiserver 1.35 prints (the first two measured by test_lockdown_real's positive
 # control; the third is the call this protection exists for, as the issue measured it).
 LOOPBACK_WEBHOOK = (
     "W1130 05:42:04.162257   10517 dispatcher.go:210] Failed calling webhook, failing open "
@@ -39,10 +39,10 @@ QUIET = (
 
 
 def test_the_apiserver_runs_with_the_webhook_admission_plugins_off(tmp_path: Path) -> None:
-    argv = controlplane.apiserver_args(
+    argv = cpconfig.apiserver_args(
         Path("/bin/kube-apiserver"),
-        controlplane.Layout(tmp_path),
-        controlplane.Ports(2379, 2380, 6443, 10257, 10259),
+        cpconfig.Layout(tmp_path),
+        cpconfig.Ports(2379, 2380, 6443, 10257, 10259),
     )
     assert "--disable-admission-plugins=MutatingAdmissionWebhook,ValidatingAdmissionWebhook" in argv
     assert "-v=2" in argv

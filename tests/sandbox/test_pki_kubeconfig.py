@@ -11,7 +11,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from platformctl.sandbox import controlplane
+from platformctl.sandbox import cpconfig
 from platformctl.sandbox.pki import ensure_pki
 
 
@@ -43,7 +43,7 @@ def test_certificates_chain_to_their_ca_with_the_right_names(tmp_path: Path) -> 
         "127.0.0.1",
         "127.16.0.1",
     }
-    first = next(ipaddress.ip_network(controlplane.SERVICE_CIDR).hosts())
+    first = next(ipaddress.ip_network(cpconfig.SERVICE_CIDR).hosts())
     assert str(first) == "127.16.0.1"
     eku = server.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     assert list(eku) == [ExtendedKeyUsageOID.SERVER_AUTH]
@@ -62,7 +62,7 @@ def test_private_keys_are_owner_only_and_kept_across_calls(tmp_path: Path) -> No
 def test_kubeconfig_is_0600_and_embeds_the_admin_credentials(tmp_path: Path) -> None:
     pki = ensure_pki(tmp_path / "pki")
     path = tmp_path / "kubeconfig"
-    controlplane.write_kubeconfig(path, "https://127.0.0.1:6443", pki.ca.cert, pki.admin, "admin")
+    cpconfig.write_kubeconfig(path, "https://127.0.0.1:6443", pki.ca.cert, pki.admin, "admin")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     doc = json.loads(path.read_text())
     cluster = doc["clusters"][0]["cluster"]
@@ -78,7 +78,7 @@ def test_kubeconfig_loads_in_the_kubernetes_client(tmp_path: Path) -> None:
 
     pki = ensure_pki(tmp_path / "pki")
     path = tmp_path / "kubeconfig"
-    controlplane.write_kubeconfig(path, "https://127.0.0.1:6443", pki.ca.cert, pki.admin, "admin")
+    cpconfig.write_kubeconfig(path, "https://127.0.0.1:6443", pki.ca.cert, pki.admin, "admin")
     configuration = client_configuration(path)
     assert configuration.host == "https://127.0.0.1:6443"
     assert Path(configuration.cert_file).read_bytes() == pki.admin.cert.read_bytes()

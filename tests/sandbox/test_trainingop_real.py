@@ -20,7 +20,7 @@ from platformctl.cluster import training
 from platformctl.errors import ToolNotFoundError
 from platformctl.model.config import load_platform
 from platformctl.report import SilentReporter
-from platformctl.sandbox import controlplane, trainingop
+from platformctl.sandbox import controlplane, cpconfig, trainingop
 from platformctl.toolchain import offline
 from platformctl.toolchain.locate import tool_path
 from tests.cluster.test_training_unit import EXAMPLE
@@ -63,7 +63,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, operator_binary: Path) -> 
     """A control plane with fake nodes, apart from the session's (the operator acts on every
     PyTorchJob it sees, which the other tests expect to stay untouched)."""
     try:
-        binaries = controlplane.locate_binaries(REPO)
+        binaries = cpconfig.locate_binaries(REPO)
     except ToolNotFoundError as exc:
         pytest.skip(f"SKIPPED: no control-plane binaries ({exc.message})")
     if binaries.kwok is None or binaries.scheduler is None:
@@ -242,7 +242,7 @@ def test_sandbox_up_reports_the_operator_waiting_and_post_install_starts_it(
         status = {c.name: c for c in sandbox.status(root).components}
         assert status["training-operator"].detail == trainingop.WAITING_CRD
 
-        install_kubeflow_training(controlplane.kubeconfig_path(root), tmp_path / "tree")
+        install_kubeflow_training(cpconfig.kubeconfig_path(root), tmp_path / "tree")
         started = trainingop.ensure_training_operator(root, reporter)
         assert (started.running, started.action) == (True, "started"), started.detail
         assert trainingop.ensure_training_operator(root, reporter).action == "reused"
