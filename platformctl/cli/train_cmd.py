@@ -40,7 +40,7 @@ def _environment(app: AppContext, org: str | None, env: str) -> Environment:
 def _target(
     app: AppContext, org: str | None, env: str, kubeconfig: str | None
 ) -> tuple[Path, Environment]:
-    from platformctl.postinstall.steps import default_kubeconfig
+    from platformctl.postinstall.context import default_kubeconfig
 
     environment = _environment(app, org, env)
     path = Path(kubeconfig) if kubeconfig else default_kubeconfig(app.root, environment)

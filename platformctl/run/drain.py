@@ -213,7 +213,7 @@ def _kubeconfig(
     .platformctl/ from the cluster's description, so no other cluster is ever drained.
     (None, None) when the cluster does not exist.
     """
-    from platformctl.postinstall.steps import KUBECONFIG_ENV, default_kubeconfig
+    from platformctl.postinstall.context import KUBECONFIG_ENV, default_kubeconfig
 
     if env.sandbox or os.environ.get(KUBECONFIG_ENV):
         return default_kubeconfig(root, env), None

@@ -11,7 +11,7 @@ import pytest
 from platformctl.cluster.kube import RESTARTED_AT, Kube
 from platformctl.errors import OperationError
 from platformctl.model.config import load_platform, resolve_org
-from platformctl.postinstall import steps as postinstall
+from platformctl.postinstall import context, readiness, steps
 from platformctl.report import SilentReporter
 from tests.conftest import REPO
 from tests.fixtures import kube as helpers
@@ -20,8 +20,8 @@ from tests.fixtures.controlplane import ControlPlane, load_crd_manifest
 pytestmark = pytest.mark.real
 
 
-def _ctx(cp: ControlPlane, timeout: float = 20) -> postinstall.StepContext:
-    return postinstall.StepContext(
+def _ctx(cp: ControlPlane, timeout: float = 20) -> context.StepContext:
+    return context.StepContext(
         REPO,
         resolve_org("ExampleOrg"),
         load_platform(REPO).get("sandbox"),
@@ -68,7 +68,7 @@ def test_wait_passes_for_a_ready_deployment(
 ) -> None:
     helpers.deployment(api, namespace, "idle", replicas=0)
     _ready(control_plane, api, namespace, "idle")
-    state = postinstall.wait_deployment(_ctx(control_plane), namespace, "idle", "mesh")
+    state = readiness.wait_deployment(_ctx(control_plane), namespace, "idle", "mesh")
     assert state.replicas == 0 and state.observed_generation == state.generation
 
 
@@ -79,7 +79,7 @@ def test_wait_times_out_cleanly_naming_the_deployment_that_cannot_become_ready(
     helpers.deployment(api, namespace, "stuck", replicas=1, node_selector=helpers.NOWHERE)
     started = time.monotonic()
     with pytest.raises(OperationError) as info:
-        postinstall.wait_deployment(_ctx(control_plane, timeout=3), namespace, "stuck", "mesh")
+        readiness.wait_deployment(_ctx(control_plane, timeout=3), namespace, "stuck", "mesh")
     assert time.monotonic() - started < 15
     assert f"Timed out after 3 s waiting for deployment {namespace}/stuck" in info.value.message
     expected = "0 of 1 updated replicas available" if control_plane.controllers else "observe"
@@ -91,9 +91,9 @@ def test_missing_namespace_and_deployment_are_clear_errors(
 ) -> None:
     ctx = _ctx(control_plane)
     with pytest.raises(OperationError, match="Namespace no-such-ns does not exist"):
-        postinstall.wait_deployment(ctx, "no-such-ns", "istiod", "mesh")
+        readiness.wait_deployment(ctx, "no-such-ns", "istiod", "mesh")
     with pytest.raises(OperationError, match=f"Deployment {namespace}/istiod does not exist.*mesh"):
-        postinstall.wait_deployment(ctx, namespace, "istiod", "mesh")
+        readiness.wait_deployment(ctx, namespace, "istiod", "mesh")
     ctx.close()
 
 
@@ -106,11 +106,11 @@ def test_daemonset_ready_and_not_ready(
     helpers.daemonset(api, namespace, "nowhere", {"platformctl.io/none": "x"})
     if not control_plane.controllers:
         helpers.mark_daemonset_ready(api, namespace, "nowhere")
-    assert postinstall.wait_daemonset(ctx, namespace, "nowhere", "mesh").desired == 0
+    assert readiness.wait_daemonset(ctx, namespace, "nowhere", "mesh").desired == 0
     if not control_plane.controllers:
         helpers.daemonset(api, namespace, "unobserved", {"x": "y"})
         with pytest.raises(OperationError, match="unobserved: waiting for the controller"):
-            postinstall.wait_daemonset(ctx, namespace, "unobserved", "mesh")
+            readiness.wait_daemonset(ctx, namespace, "unobserved", "mesh")
         return
     # A node object without a kubelet: the DaemonSet wants a pod there that never runs.
     node = f"fake-{namespace}"
@@ -124,7 +124,7 @@ def test_daemonset_ready_and_not_ready(
     try:
         helpers.daemonset(api, namespace, "agent", {"platformctl.io/fake": namespace})
         with pytest.raises(OperationError, match=f"daemonset {namespace}/agent: 0 of 1"):
-            postinstall.wait_daemonset(ctx, namespace, "agent", "mesh")
+            readiness.wait_daemonset(ctx, namespace, "agent", "mesh")
     finally:
         core.delete_node(node)
     ctx.close()
@@ -143,8 +143,8 @@ def test_mesh_stage_restarts_istio_ingress_and_checks_istiod_and_ztunnel(
     _ready(control_plane, api, "istio-ingress", "istio-ingress")
     if not control_plane.controllers:
         pytest.skip("rollout after restart needs the controller manager")
-    with pytest.raises(postinstall.PostInstallFailed) as info:
-        postinstall.run_stage(
+    with pytest.raises(context.PostInstallFailed) as info:
+        steps.run_stage(
             REPO,
             "ExampleOrg",
             "sandbox",
@@ -164,7 +164,7 @@ def test_mesh_stage_restarts_istio_ingress_and_checks_istiod_and_ztunnel(
     helpers.daemonset(api, "istio-system", "ztunnel", {"platformctl.io/none": "x"})
     try:
         for _ in range(2):
-            results = postinstall.run_stage(
+            results = steps.run_stage(
                 REPO,
                 "ExampleOrg",
                 "sandbox",
@@ -210,8 +210,8 @@ def test_kubeflow_stage_checks_the_operator_and_crds(control_plane: ControlPlane
     }
     ext.create_custom_resource_definition(clash)
     try:
-        with pytest.raises(postinstall.PostInstallFailed) as info:
-            postinstall.run_stage(
+        with pytest.raises(context.PostInstallFailed) as info:
+            steps.run_stage(
                 REPO,
                 "ExampleOrg",
                 "sandbox",
@@ -234,7 +234,7 @@ def test_kubeflow_stage_checks_the_operator_and_crds(control_plane: ControlPlane
         except ApiException:
             break
         time.sleep(0.2)
-    results = postinstall.run_stage(
+    results = steps.run_stage(
         REPO,
         "ExampleOrg",
         "sandbox",
@@ -260,7 +260,7 @@ def test_eks_stage_on_the_sandbox_reports_zero_nodes_and_no_gpus(
     if control_plane.kwok:
         pytest.skip("kwok runs fake nodes here; see test_fake_nodes_real.py for the eks stage")
     reporter = SilentReporter()
-    results = postinstall.run_stage(
+    results = steps.run_stage(
         REPO,
         "ExampleOrg",
         "sandbox",

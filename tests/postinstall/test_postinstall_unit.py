@@ -8,7 +8,7 @@ import pytest
 
 from platformctl.cluster.kube import Condition, DaemonSetState, DeploymentState
 from platformctl.errors import UsageError
-from platformctl.postinstall import steps as postinstall
+from platformctl.postinstall import context, readiness, steps
 from platformctl.report import SilentReporter
 from tests.conftest import REPO
 
@@ -30,21 +30,21 @@ def _dep(**kw: object) -> DeploymentState:
 
 
 def test_deployment_rules_follow_kubectl_rollout_status() -> None:
-    assert postinstall.deployment_waiting(_dep()) is None
-    assert "observe generation 3" in str(postinstall.deployment_waiting(_dep(generation=3)))
+    assert readiness.deployment_waiting(_dep()) is None
+    assert "observe generation 3" in str(readiness.deployment_waiting(_dep(generation=3)))
     assert "1 of 2 new replicas updated" in str(
-        postinstall.deployment_waiting(_dep(updated_replicas=1))
+        readiness.deployment_waiting(_dep(updated_replicas=1))
     )
     assert "1 old replicas pending termination" in str(
-        postinstall.deployment_waiting(_dep(status_replicas=3))
+        readiness.deployment_waiting(_dep(status_replicas=3))
     )
     assert "0 of 2 updated replicas available" in str(
-        postinstall.deployment_waiting(_dep(available_replicas=0))
+        readiness.deployment_waiting(_dep(available_replicas=0))
     )
     stuck = _dep(conditions=(Condition("Progressing", "False", "ProgressDeadlineExceeded"),))
-    assert "progress deadline" in str(postinstall.deployment_waiting(stuck))
+    assert "progress deadline" in str(readiness.deployment_waiting(stuck))
     assert (
-        postinstall.deployment_waiting(
+        readiness.deployment_waiting(
             _dep(replicas=0, status_replicas=0, updated_replicas=0, available_replicas=0)
         )
         is None
@@ -53,13 +53,13 @@ def test_deployment_rules_follow_kubectl_rollout_status() -> None:
 
 def test_daemonset_rules() -> None:
     ds = DaemonSetState("istio-system", "ztunnel", 1, 1, "RollingUpdate", 3, 3, 3, 3, 3)
-    assert postinstall.daemonset_waiting(ds) is None
-    waiting = postinstall.daemonset_waiting(
+    assert readiness.daemonset_waiting(ds) is None
+    waiting = readiness.daemonset_waiting(
         DaemonSetState("istio-system", "ztunnel", 1, 1, "RollingUpdate", 3, 3, 3, 2, 2)
     )
     assert waiting == "daemonset istio-system/ztunnel: 2 of 3 updated pods available"
     assert (
-        postinstall.daemonset_waiting(
+        readiness.daemonset_waiting(
             DaemonSetState("istio-system", "ztunnel", 2, 1, "RollingUpdate", 0, 0, 0, 0, 0)
         )
         is not None
@@ -67,25 +67,25 @@ def test_daemonset_rules() -> None:
 
 
 def test_registry_has_the_three_stages_in_order() -> None:
-    assert tuple(postinstall.REGISTRY) == postinstall.STAGES == ("eks", "mesh", "kubeflow")
-    assert [s.name for s in postinstall.steps("mesh")] == [
+    assert tuple(steps.REGISTRY) == steps.STAGES == ("eks", "mesh", "kubeflow")
+    assert [s.name for s in steps.steps("mesh")] == [
         "restart-istio-ingress",
         "istiod-ready",
         "ztunnel-ready",
     ]
     with pytest.raises(UsageError, match="post-install stages are eks, mesh, kubeflow"):
-        postinstall.steps("vpc")
+        steps.steps("vpc")
 
 
 def test_sandbox_without_a_control_plane_says_how_to_start_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv(postinstall.KUBECONFIG_ENV, raising=False)
+    monkeypatch.delenv(context.KUBECONFIG_ENV, raising=False)
     root = tmp_path / "repo"
     root.mkdir()
     (root / "platform.toml").write_text((REPO / "platform.toml").read_text())
-    with pytest.raises(postinstall.PostInstallFailed) as info:
-        postinstall.run_stage(root, "ExampleOrg", "sandbox", "mesh", SilentReporter())
+    with pytest.raises(context.PostInstallFailed) as info:
+        steps.run_stage(root, "ExampleOrg", "sandbox", "mesh", SilentReporter())
     assert "sandbox control plane has no kubeconfig" in info.value.message
     assert [r.ok for r in info.value.results] == [False, False, False]
 
@@ -101,11 +101,11 @@ def test_unreachable_api_server_is_one_clear_error(tmp_path: Path) -> None:
     server = f"https://127.0.0.1:{free_port()}"
     write_kubeconfig(kubeconfig, server, pki.ca.cert, pki.admin, "admin")
     with pytest.raises(KubeUnreachable, match=f"Cannot reach the API server at {server}"):
-        postinstall.run_stage(
+        steps.run_stage(
             REPO, "ExampleOrg", "sandbox", "kubeflow", SilentReporter(), kubeconfig=kubeconfig
         )
 
 
 def test_bad_timeout_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="--timeout"):
-        postinstall.run_stage(REPO, "ExampleOrg", "sandbox", "mesh", SilentReporter(), timeout=0)
+        steps.run_stage(REPO, "ExampleOrg", "sandbox", "mesh", SilentReporter(), timeout=0)

@@ -10,7 +10,7 @@ import pytest
 
 from platformctl.cluster.kube import Kube, NodeState
 from platformctl.model.config import load_platform, resolve_org
-from platformctl.postinstall import steps as postinstall
+from platformctl.postinstall import context, readiness, steps
 from platformctl.report import SilentReporter
 from platformctl.sandbox import controlplane, fakenodes, kwokconfig
 from tests.conftest import REPO
@@ -90,7 +90,7 @@ def test_a_deployment_rolls_out_and_the_post_install_rollout_wait_succeeds(
     from kubernetes import client
 
     helpers.deployment(api, namespace, "web", replicas=2)
-    ctx = postinstall.StepContext(
+    ctx = context.StepContext(
         REPO,
         resolve_org("ExampleOrg"),
         load_platform(REPO).get("sandbox"),
@@ -99,7 +99,7 @@ def test_a_deployment_rolls_out_and_the_post_install_rollout_wait_succeeds(
         kubeconfig=control_plane.kubeconfig,
         poll=0.3,
     )
-    state = postinstall.wait_deployment(ctx, namespace, "web", "mesh")
+    state = readiness.wait_deployment(ctx, namespace, "web", "mesh")
     assert state.available_replicas == 2
     dep = client.AppsV1Api(api).read_namespaced_deployment("web", namespace)
     assert dep.status.available_replicas == 2
@@ -158,7 +158,7 @@ def test_eks_stage_reports_the_ready_nodes_the_gpu_node_and_its_allocatable_gpu(
     control_plane: ControlPlane, nodes: tuple[NodeState, ...]
 ) -> None:
     reporter = SilentReporter()
-    results = postinstall.run_stage(
+    results = steps.run_stage(
         REPO,
         "ExampleOrg",
         "sandbox",
