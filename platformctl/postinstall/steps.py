@@ -1,6 +1,6 @@
-"""Post-install steps: what a person would otherwise type after each stage is applied.
+"""The post-install registry: each stage's steps, and `run_stage`, which runs them in order.
 
-A registry maps each stage ("eks", "mesh", "kubeflow") to its steps. `deploy` calls
+The registry maps each stage ("eks", "mesh", "kubeflow") to its steps. `deploy` calls
 `run_stage` after applying a stage; `platformctl post-install STAGE` runs one stage alone.
 Every step is idempotent (safe to run again) and returns a StepResult saying what it did.
 The rollout and readiness rules are kubectl's own (`kubectl rollout status`).
