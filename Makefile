@@ -38,6 +38,7 @@ tools: venv
 lint: venv
 	$(BIN)/ruff check platformctl tests bench
 	$(BIN)/ruff format --check platformctl tests bench
+	$(BIN)/lint-imports
 
 typecheck: venv
 	$(BIN)/mypy

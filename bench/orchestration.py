@@ -33,12 +33,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.table import INFO, Row, Run, check, met, ratio_row, render  # noqa: E402
-from platformctl.config import load_platform, resolve_org  # noqa: E402
-from platformctl.orchestrate import ensure_rendered, stack_dir  # noqa: E402
+from platformctl.model.config import load_platform, resolve_org  # noqa: E402
 from platformctl.report import SilentReporter  # noqa: E402
+from platformctl.run.scope import ensure_rendered, stack_dir  # noqa: E402
 from platformctl.toolchain.locate import tool_path  # noqa: E402
 from tests.fixtures.servers import start_moto  # noqa: E402
-from tests.orchestration.stack import DEFAULT_UNITS, write_stack  # noqa: E402
+from tests.run.stack import DEFAULT_UNITS, write_stack  # noqa: E402
 
 PLATFORMCTL = Path(sys.executable).parent / "platformctl"
 UNITS = tuple(DEFAULT_UNITS)
@@ -153,7 +153,7 @@ def bare_stack(base: Path, env: dict[str, str], rounds: int) -> list[Row]:
     found = same_flags(root, base / "same-flags")
     assert found is not None, "plan-all left no terragrunt log"
     flagged, flagged_env, _ = found
-    floor = [sys.executable, "-c", "import platformctl.cli.quick, platformctl.orchestrate"]
+    floor = [sys.executable, "-c", "import platformctl.cli.quick, platformctl.run.plan"]
     times: dict[str, list[Run]] = {
         "raw": [],
         "ours": [],

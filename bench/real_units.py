@@ -60,7 +60,7 @@ def _skipped(reason: str) -> list[Row]:
 
 
 def _unmirrored() -> list[str]:
-    from platformctl.providers import provider_needs
+    from platformctl.toolchain.providers import provider_needs
 
     needs = {n.source: n for n in provider_needs(REPO, check_registry=False)}
     return [p for p in PROVIDERS if p not in needs or needs[p].origin != "mirror"]
@@ -144,14 +144,14 @@ def rows(rounds: int = 3, cold_rounds: int = 2) -> list[Row]:
 
 
 def _measure(root: Path, env: dict[str, str], rounds: int, cold_rounds: int) -> list[Row]:
-    from platformctl import orchestrate as o
-    from platformctl import terragrunt as t
-    from platformctl.config import load_platform, resolve_org
-    from platformctl.render import UNITS
+    from platformctl.model.config import load_platform, resolve_org
+    from platformctl.model.render import UNITS
+    from platformctl.run import terragrunt as t
+    from platformctl.run.scope import Options, environment_for, resolve_tools, stack_dir
 
     environment = load_platform(root).get(ENV)
     org = resolve_org(ORG)
-    stack = o.stack_dir(root, org, environment)
+    stack = stack_dir(root, org, environment)
     ours = [str(PLATFORMCTL), "plan-all", "--org", ORG, "--env", ENV, "--json"]
     everything = list(UNITS)
 
@@ -182,12 +182,12 @@ def _measure(root: Path, env: dict[str, str], rounds: int, cold_rounds: int) -> 
     if not scope:
         return _skipped(f"no unit of {'+'.join(SCOPE)} plans here: {note}")
     label = "+".join(scope)
-    tools = o.resolve_tools(root, dry_run=False)
+    tools = resolve_tools(root, dry_run=False)
     raw_env = {
         **env,
         # As plan-all sets them for its terragrunt (children here see no AWS_*, TF_*, TG_*).
         **t.environment(tools),
-        **o.environment_for(root, environment, o.Options()),
+        **environment_for(root, environment, Options()),
         "TG_TF_PATH": str(tools.tofu),
         **excluding(scope),
     }

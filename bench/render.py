@@ -21,8 +21,8 @@ ENVS = 50
 _SCRIPT = """
 import copy, time, tomllib
 from pathlib import Path
-from platformctl.config import parse_platform, resolve_org
-from platformctl.render import render_tree, verify_tree
+from platformctl.model.config import parse_platform, resolve_org
+from platformctl.model.render import render_tree, verify_tree
 root = Path({root!r})
 base = tomllib.loads((root / "platform.toml").read_text())["environments"][0]
 envs = []

@@ -13,6 +13,9 @@ from tests.fixtures.servers import MotoServer, start_moto
 
 REPO = Path(__file__).resolve().parent.parent
 
+# Fixtures shared by several test directories (each session-scoped one is started once).
+pytest_plugins = ["tests.fixtures.repo_cli", "tests.fixtures.controlplane"]
+
 # No test may probe instance metadata (169.254.169.254): every AWS SDK in this process and
 # in the processes it starts is told there is none.
 os.environ["AWS_EC2_METADATA_DISABLED"] = "true"

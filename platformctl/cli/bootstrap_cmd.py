@@ -40,8 +40,8 @@ def bootstrap(
     """
     from rich.table import Table
 
-    from platformctl.bootstrap import bootstrap as run_bootstrap
-    from platformctl.config import load_platform, resolve_org
+    from platformctl.aws.bootstrap import bootstrap as run_bootstrap
+    from platformctl.model.config import load_platform, resolve_org
 
     app: AppContext = ctx.obj
     the_org = resolve_org(org)

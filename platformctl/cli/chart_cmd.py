@@ -41,9 +41,9 @@ def training_operator(
 
       platformctl chart training-operator --out charts --offline-dir ../shared/offline
     """
-    from platformctl.offline import offline_dir as resolve_offline_dir
-    from platformctl.operator_chart import copy_chart, ensure_chart
+    from platformctl.cluster.operator_chart import copy_chart, ensure_chart
     from platformctl.toolchain.locate import tool_path
+    from platformctl.toolchain.offline import offline_dir as resolve_offline_dir
     from platformctl.toolchain.versions import load_pins
 
     app: AppContext = ctx.obj

@@ -63,8 +63,8 @@ def add_cluster(
 
       platformctl add-cluster --org ExampleOrg --env dev --alias dev --no-set-current --exec aws
     """
-    from platformctl.config import load_platform, resolve_org
-    from platformctl.kubeconfig import add_cluster as run_add_cluster
+    from platformctl.aws.kubeconfig import add_cluster as run_add_cluster
+    from platformctl.model.config import load_platform, resolve_org
 
     app: AppContext = ctx.obj
     result = run_add_cluster(
@@ -108,7 +108,7 @@ def eks_token(
 
       platformctl eks-token --cluster exampleorg-dev-eks --region us-east-1
     """
-    from platformctl.kubeconfig import token
+    from platformctl.aws.kubeconfig import token
 
     typer.echo(json.dumps(token(cluster, region).exec_credential()))
 

@@ -14,8 +14,8 @@ from platformctl.cli.context import AppContext, ConsoleReporter
 from platformctl.cli.plan_cmd import NO_PREFLIGHT
 
 if TYPE_CHECKING:
-    from platformctl.orchestrate import RunResult
-    from platformctl.teardown import Teardown
+    from platformctl.run.results import RunResult
+    from platformctl.run.teardown import Teardown
 
 
 class Stage(StrEnum):
@@ -73,10 +73,11 @@ def deploy(
 
       platformctl deploy eks --org ExampleOrg --env dev --dry-run
     """
-    from platformctl import orchestrate
     from platformctl.cli.runview import LiveUnits, print_summary
     from platformctl.cli.teardownview import require_terminal
-    from platformctl.config import load_platform, resolve_org
+    from platformctl.model.config import load_platform, resolve_org
+    from platformctl.run import deploy as deploy_flow
+    from platformctl.run import scope
 
     app: AppContext = ctx.obj
     require_terminal(yes, dry_run, "deploy")
@@ -90,14 +91,14 @@ def deploy(
         print_summary(app.err, summary)
         return typer.confirm("Apply these plans?", default=False, err=True)
 
-    result = orchestrate.deploy(
+    result = deploy_flow.deploy(
         app.root,
         platform,
         the_org,
         env,
         stage.value,
         reporter=reporter,
-        opts=orchestrate.Options(
+        opts=scope.Options(
             parallelism=parallelism, dry_run=dry_run, ask=_ask(yes), preflight=not no_preflight
         ),
         approve=approve,
@@ -149,10 +150,10 @@ def destroy(
 
       platformctl destroy all --org ExampleOrg --env sandbox --yes --sweep
     """
-    from platformctl import orchestrate, teardown
     from platformctl.cli.runview import LiveUnits, print_summary
     from platformctl.cli.teardownview import require_terminal, sweep_confirmation
-    from platformctl.config import load_platform, resolve_org
+    from platformctl.model.config import load_platform, resolve_org
+    from platformctl.run import scope, teardown
 
     app: AppContext = ctx.obj
     require_terminal(yes, dry_run, "destroy")
@@ -177,7 +178,7 @@ def destroy(
         env,
         target.value,
         reporter=reporter,
-        opts=orchestrate.Options(
+        opts=scope.Options(
             parallelism=parallelism, dry_run=dry_run, ask=_ask(yes), preflight=not no_preflight
         ),
         approve=approve,
@@ -199,7 +200,7 @@ def _conclude_teardown(app: AppContext, result: Teardown, json_out: bool) -> Non
 
     run = result.run
     if json_out:
-        from platformctl.graph import dumps
+        from platformctl.model.graph import dumps
 
         app.console.out(dumps(result.to_json()), highlight=False)
     else:
@@ -253,7 +254,7 @@ def _show(app: AppContext, result: RunResult, json_out: bool) -> None:
     from platformctl.cli.runview import print_summary
 
     if json_out:
-        from platformctl.graph import dumps
+        from platformctl.model.graph import dumps
 
         app.console.out(dumps(result.to_json()), highlight=False)
     else:

@@ -32,12 +32,12 @@ def doctor(
     """
     from rich.table import Table
 
-    from platformctl.doctor import DoctorReport, run_doctor
+    from platformctl.toolchain.doctor import DoctorReport, run_doctor
 
     app: AppContext = ctx.obj
     report = run_doctor(app.root)
     if not offline:
-        from platformctl.preflight import aws_checks
+        from platformctl.aws.preflight import aws_checks
 
         report = DoctorReport(tools=report.tools, aws=aws_checks(app.root, org, env))
     if as_json:

@@ -34,9 +34,9 @@ def graph(
 
       platformctl graph --org ExampleOrg --env sandbox --format mermaid
     """
-    from platformctl import graph as engine
-    from platformctl.config import ORG_ENV_VAR, load_platform, resolve_org
-    from platformctl.render import LIVE_DIR, unit_dir
+    from platformctl.model import graph as engine
+    from platformctl.model.config import ORG_ENV_VAR, load_platform, resolve_org
+    from platformctl.model.render import LIVE_DIR, unit_dir
 
     app: AppContext = ctx.obj
     the_org = resolve_org(org if org or os.environ.get(ORG_ENV_VAR) else _only_rendered_org(app))
@@ -55,7 +55,7 @@ def graph(
 
 def _only_rendered_org(app: AppContext) -> str | None:
     """Without --org, the one org rendered under live/ (graph only reads, so guessing is safe)."""
-    from platformctl.render import LIVE_DIR
+    from platformctl.model.render import LIVE_DIR
 
     live = app.root / LIVE_DIR
     orgs = sorted(p.name for p in live.iterdir() if p.is_dir()) if live.is_dir() else []

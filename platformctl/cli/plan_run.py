@@ -26,23 +26,24 @@ class PlanAllArgs:
 
 def plan_all(app: AppContext, args: PlanAllArgs) -> int:
     """Plan, print the summary (or the JSON document), and give the exit code: 0 or 1."""
-    from platformctl import orchestrate, signals
+    from platformctl import signals
     from platformctl.cli.runview import LiveUnits, print_summary
-    from platformctl.config import load_platform, resolve_org
     from platformctl.errors import Interrupted
+    from platformctl.model.config import load_platform, resolve_org
+    from platformctl.run import plan, scope
 
     the_org = resolve_org(args.org)
     platform = load_platform(app.root)
     if args.env is not None:
         platform.get(args.env)
     reporter = ConsoleReporter(lambda: app.err)  # rich loads once terragrunt runs
-    result = orchestrate.plan_all(
+    result = plan.plan_all(
         app.root,
         platform,
         the_org,
         args.env,
         reporter,
-        opts=orchestrate.Options(
+        opts=scope.Options(
             parallelism=args.parallelism,
             dry_run=args.dry_run,
             preflight=not args.no_preflight,
@@ -57,11 +58,11 @@ def plan_all(app: AppContext, args: PlanAllArgs) -> int:
     document = result.to_json()
     if args.summary_md is not None:
         from platformctl.fsutil import write_atomic
-        from platformctl.summary_md import render
+        from platformctl.run.summary_md import render
 
         write_atomic(args.summary_md, render(document))
     if args.json_out:
-        from platformctl.graph import dumps
+        from platformctl.model.graph import dumps
 
         app.console.out(dumps(document), highlight=False)
     else:

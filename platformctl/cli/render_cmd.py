@@ -30,8 +30,8 @@ def render(
 
       platformctl render --org ExampleOrg --env sandbox --check
     """
-    from platformctl import render as engine
-    from platformctl.config import load_platform, resolve_org
+    from platformctl.model import render as engine
+    from platformctl.model.config import load_platform, resolve_org
 
     app: AppContext = ctx.obj
     the_org = resolve_org(org)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from rich.table import Table
     from rich.text import Text
 
-    from platformctl.orchestrate import RunResult
+    from platformctl.run.results import RunResult
 
 _STYLES = {
     "waiting": "dim",

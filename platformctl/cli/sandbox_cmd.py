@@ -29,7 +29,7 @@ Port = typer.Option(
 def _print(app: AppContext, result: object, as_json: bool) -> None:
     from rich.table import Table
 
-    from platformctl.sandbox import SandboxStatus
+    from platformctl.sandbox.registry import SandboxStatus
 
     assert isinstance(result, SandboxStatus)
     if as_json:
@@ -108,13 +108,14 @@ def up(
 
       platformctl sandbox up --offline-dir ../shared/offline --training-seconds 30
     """
-    from platformctl import sandbox
+    from platformctl.sandbox import registry as sandbox
+    from platformctl.sandbox.component import SandboxOptions
 
     app: AppContext = ctx.obj
     result = sandbox.up(
         app.root,
         ConsoleReporter(app.err),
-        sandbox.SandboxOptions(
+        SandboxOptions(
             port=port,
             only=tuple(only or ()),
             offline_dir=offline_dir,
@@ -154,7 +155,7 @@ def down(
 
       platformctl sandbox down --purge
     """
-    from platformctl import sandbox
+    from platformctl.sandbox import registry as sandbox
 
     app: AppContext = ctx.obj
     _print(app, sandbox.down(app.root, ConsoleReporter(app.err), purge=purge), as_json)
@@ -171,7 +172,7 @@ def status(ctx: typer.Context, as_json: bool = options.Json) -> None:
 
       platformctl sandbox status --json
     """
-    from platformctl import sandbox
+    from platformctl.sandbox import registry as sandbox
 
     app: AppContext = ctx.obj
     result = sandbox.status(app.root)

@@ -13,7 +13,7 @@ from platformctl.cli.context import AppContext, ConsoleReporter
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from platformctl.inventory import Inventory
+    from platformctl.aws.inventory import Inventory
 
 
 def status(
@@ -37,8 +37,8 @@ def status(
 
       platformctl status --org ExampleOrg --env dev --json
     """
-    from platformctl.config import load_platform, resolve_org
-    from platformctl.inventory import inventory
+    from platformctl.aws.inventory import inventory
+    from platformctl.model.config import load_platform, resolve_org
 
     app: AppContext = ctx.obj
     the_org = resolve_org(org)

@@ -51,13 +51,13 @@ def sweep(
 
       platformctl sweep --org ExampleOrg --env dev --yes --json
     """
-    from platformctl import sweep as sweeping
+    from platformctl.aws import sweep as sweeping
     from platformctl.cli.teardownview import (
         print_sweep_outcome,
         require_terminal,
         sweep_confirmation,
     )
-    from platformctl.config import load_platform, resolve_org
+    from platformctl.model.config import load_platform, resolve_org
 
     app: AppContext = ctx.obj
     require_terminal(yes, dry_run, "sweep")

@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
-    from platformctl.inventory import Inventory
-    from platformctl.sweep import Leftover, SweepResult
+    from platformctl.aws.inventory import Inventory
+    from platformctl.aws.sweep import Leftover, SweepResult
 
 
 def require_terminal(yes: bool, dry_run: bool, command: str) -> None:

@@ -110,8 +110,8 @@ def install(
 
       platformctl tools install --dry-run --json
     """
-    from platformctl.offline import offline_dir as resolve_offline_dir
     from platformctl.toolchain.install import install_tools
+    from platformctl.toolchain.offline import offline_dir as resolve_offline_dir
 
     app: AppContext = ctx.obj
     offline = resolve_offline_dir(offline_dir)
@@ -203,7 +203,7 @@ def providers(
     """
     from dataclasses import asdict
 
-    from platformctl.providers import mirror_dir, provider_needs
+    from platformctl.toolchain.providers import mirror_dir, provider_needs
 
     app: AppContext = ctx.obj
     needs = provider_needs(app.root, check_registry=not offline)

@@ -12,7 +12,7 @@ from platformctl.cli import options
 from platformctl.cli.context import AppContext, ConsoleReporter
 
 if TYPE_CHECKING:
-    from platformctl.config import Environment
+    from platformctl.model.config import Environment
 
 train_app = typer.Typer(
     name="train",
@@ -31,7 +31,7 @@ Kubeconfig = typer.Option(
 
 
 def _environment(app: AppContext, org: str | None, env: str) -> Environment:
-    from platformctl.config import load_platform, resolve_org
+    from platformctl.model.config import load_platform, resolve_org
 
     resolve_org(org)
     return load_platform(app.root).get(env)
@@ -40,7 +40,7 @@ def _environment(app: AppContext, org: str | None, env: str) -> Environment:
 def _target(
     app: AppContext, org: str | None, env: str, kubeconfig: str | None
 ) -> tuple[Path, Environment]:
-    from platformctl.postinstall import default_kubeconfig
+    from platformctl.postinstall.context import default_kubeconfig
 
     environment = _environment(app, org, env)
     path = Path(kubeconfig) if kubeconfig else default_kubeconfig(app.root, environment)
@@ -84,7 +84,7 @@ def submit(
       platformctl train submit examples/pytorch-ddp --org ExampleOrg --env dev \\
         --workers 2 --gpus 1 --wait
     """
-    from platformctl import training
+    from platformctl.cluster import training
 
     app: AppContext = ctx.obj
     reporter = ConsoleReporter(app.err)
@@ -120,7 +120,7 @@ def submit(
 
 
 def _print_status(app: AppContext, st: object, as_json: bool) -> None:
-    from platformctl.training import JobStatus
+    from platformctl.cluster.training import JobStatus
 
     assert isinstance(st, JobStatus)
     if as_json:
@@ -148,7 +148,7 @@ def status(
 
       platformctl train status pytorch-ddp --org ExampleOrg --env sandbox --json
     """
-    from platformctl import training
+    from platformctl.cluster import training
 
     app: AppContext = ctx.obj
     path, _ = _target(app, org, env, kubeconfig)
@@ -171,7 +171,7 @@ def list_(
 
       platformctl train list --org ExampleOrg --env sandbox
     """
-    from platformctl import training
+    from platformctl.cluster import training
 
     app: AppContext = ctx.obj
     path, _ = _target(app, org, env, kubeconfig)
@@ -205,7 +205,7 @@ def logs(
 
       platformctl train logs pytorch-ddp --org ExampleOrg --env dev --follow
     """
-    from platformctl import training
+    from platformctl.cluster import training
 
     app: AppContext = ctx.obj
     path, _ = _target(app, org, env, kubeconfig)
@@ -234,7 +234,7 @@ def delete(
 
       platformctl train delete pytorch-ddp --org ExampleOrg --env sandbox
     """
-    from platformctl import training
+    from platformctl.cluster import training
 
     app: AppContext = ctx.obj
     path, _ = _target(app, org, env, kubeconfig)

@@ -78,7 +78,7 @@ class ToolSpec:
     release: tuple[ReleaseAsset, ...] = ()
     offline: OfflineSource | None = None
     # For OpenTofu providers: the registry address (hashicorp/aws); the build is published
-    # into the filesystem mirror OpenTofu reads (platformctl.providers.mirror_dir()).
+    # into the filesystem mirror OpenTofu reads (platformctl.toolchain.providers.mirror_dir()).
     provider: str | None = None
     # For tflint plugins: the plugin's source as .tflint.hcl names it; the build is published
     # where tflint looks for that source (offline_build.tflint_plugin_dir()).

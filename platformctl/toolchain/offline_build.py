@@ -2,7 +2,7 @@
 
 The Terraform providers, the tflint AWS ruleset and the Training Operator controller are
 not served by any registry reachable here, so their sources come from the offline directory
-(platformctl.offline). A build: check the archive against SHA256SUMS, unpack it into a
+(platformctl.toolchain.offline). A build: check the archive against SHA256SUMS, unpack it into a
 scratch directory, `go build -trimpath` with the version stamped, check the stamp with
 `go version -m`, and rename the result into tools/<name>/<version>/ (nothing half-written is
 ever left there). A provider is then published into OpenTofu's filesystem mirror by a hard
@@ -20,14 +20,15 @@ from pathlib import Path
 
 from platformctl import proc
 from platformctl.errors import OperationError, ProcessError
-from platformctl.offline import sha256_file, unpack, verified
 from platformctl.report import Reporter
 from platformctl.toolchain.catalog import OfflineSource, ToolSpec
-from platformctl.toolchain.install import (
+from platformctl.toolchain.gobuild import _go_env
+from platformctl.toolchain.locate import cached_path
+from platformctl.toolchain.offline import sha256_file, unpack, verified
+from platformctl.toolchain.staging import (
     Installed,
     _begin_log,
     _fill,
-    _go_env,
     _go_version,
     _goarch,
     _goos,
@@ -36,7 +37,6 @@ from platformctl.toolchain.install import (
     _Staging,
     log_path,
 )
-from platformctl.toolchain.locate import cached_path
 
 MIRROR_HOST = "registry.opentofu.org"
 
@@ -198,7 +198,7 @@ def mirror_entry(spec: ToolSpec, version: str, mirror: Path) -> Path:
 
 def publish_provider(spec: ToolSpec, version: str, mirror: Path | None = None) -> Path:
     """Hard-link the cached provider into the mirror (atomically; idempotent)."""
-    from platformctl.providers import mirror_dir
+    from platformctl.toolchain.providers import mirror_dir
 
     entry = mirror_entry(spec, version, mirror or mirror_dir())
     return _link_into(cached_path(spec, version), entry.parent, entry.name)

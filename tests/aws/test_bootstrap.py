@@ -8,13 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from platformctl import aws
-from platformctl.bootstrap import bucket_compliant
-from platformctl.config import load_platform, resolve_org
+from platformctl.aws.bootstrap import bucket_compliant
+from platformctl.aws.client import (
+    PUBLIC_ACCESS_BLOCK_KEYS,
+    TLS_ONLY_SID,
+    BucketState,
+    tls_only_statement,
+)
+from platformctl.aws.preflight import aws_checks, preflight
 from platformctl.errors import OperationError
-from platformctl.preflight import aws_checks, preflight
+from platformctl.model.config import load_platform, resolve_org
 from platformctl.report import SilentReporter
-from tests.aws.conftest import Cli, client
+from tests.fixtures.repo_cli import Cli, client
 from tests.fixtures.servers import MotoServer, free_port
 
 SETTINGS = ["bucket", "versioning", "encryption", "public-access-block", "tls-only-policy"]
@@ -40,7 +45,7 @@ def test_bootstrap_creates_the_bucket_then_changes_nothing(
     rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
     assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
     pab = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
-    assert all(pab[k] for k in aws.PUBLIC_ACCESS_BLOCK_KEYS)
+    assert all(pab[k] for k in PUBLIC_ACCESS_BLOCK_KEYS)
     policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
     [deny] = policy["Statement"]
     assert deny["Effect"] == "Deny"
@@ -89,7 +94,7 @@ def test_bootstrap_fixes_only_what_is_missing_and_keeps_other_policy_statements(
     done = cli("bootstrap", "--org", "boottwo", "--env", "dev", "--json").json()[0]
     assert _statuses(done)["encryption"] == "updated"
     statements = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"]
-    assert [s["Sid"] for s in statements] == ["AllowAudit", aws.TLS_ONLY_SID]
+    assert [s["Sid"] for s in statements] == ["AllowAudit", TLS_ONLY_SID]
 
 
 @pytest.mark.real
@@ -161,19 +166,17 @@ def test_preflight_offers_bootstrap(repo: Path, aws_env: MotoServer) -> None:
 
 def test_a_sandbox_bucket_is_compliant_without_the_tls_policy() -> None:
     bucket = "terraform-state-x-us-east-1"
-    protected = aws.BucketState(
+    protected = BucketState(
         name=bucket,
         exists=True,
         region="us-east-1",
         versioning="Enabled",
         encryption="AES256",
-        public_access_block=dict.fromkeys(aws.PUBLIC_ACCESS_BLOCK_KEYS, True),
+        public_access_block=dict.fromkeys(PUBLIC_ACCESS_BLOCK_KEYS, True),
     )
     assert bucket_compliant(protected, sandbox=True)
     assert not bucket_compliant(protected, sandbox=False)  # AWS buckets need the TLS-only policy
-    with_policy = dataclasses.replace(
-        protected, policy={"Statement": [aws.tls_only_statement(bucket)]}
-    )
+    with_policy = dataclasses.replace(protected, policy={"Statement": [tls_only_statement(bucket)]})
     assert bucket_compliant(with_policy, sandbox=False)
     assert not bucket_compliant(
         dataclasses.replace(with_policy, versioning="Suspended"), sandbox=False

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from platformctl.kubeconfig import platformctl_command
-from tests.aws.conftest import Cli, assert_one_sentence
+from platformctl.aws.kubeconfig import platformctl_command
+from tests.fixtures.repo_cli import Cli, assert_one_sentence
 from tests.fixtures.servers import MotoServer, free_port
 
 OTHERS = {
@@ -241,12 +241,11 @@ def test_sandbox_add_cluster_uses_the_emulator_then_the_local_control_plane(
 ) -> None:
     import boto3
 
-    from platformctl import sandbox
     from platformctl.report import SilentReporter
+    from platformctl.sandbox import registry as sandbox
+    from platformctl.sandbox.component import SandboxOptions
 
-    up = sandbox.up(
-        repo, SilentReporter(), sandbox.SandboxOptions(port=free_port(), only=("moto",))
-    )
+    up = sandbox.up(repo, SilentReporter(), SandboxOptions(port=free_port(), only=("moto",)))
     try:
         endpoint = up.components[0].endpoint
         eks = boto3.client(

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.aws.conftest import Cli, assert_one_sentence
 from tests.aws.test_cluster import OTHERS
 from tests.fixtures.readonly import ReadOnly
+from tests.fixtures.repo_cli import Cli, assert_one_sentence
 from tests.fixtures.servers import MotoServer
 
 

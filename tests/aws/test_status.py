@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.aws.conftest import Cli, client
+from tests.fixtures.repo_cli import Cli, client
 from tests.fixtures.servers import MotoServer
 
 

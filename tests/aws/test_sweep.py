@@ -12,11 +12,10 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from platformctl import sweep
-from platformctl.aws import AwsTarget
-from platformctl.config import load_platform, resolve_org
+from platformctl.aws import sweep
+from platformctl.aws.session import AwsTarget
+from platformctl.model.config import load_platform, resolve_org
 from platformctl.report import SilentReporter
-from tests.aws.conftest import Cli, assert_one_sentence
 from tests.fixtures.leftovers import (
     client,
     controller_tags,
@@ -26,6 +25,7 @@ from tests.fixtures.leftovers import (
     remaining,
     unit_tags,
 )
+from tests.fixtures.repo_cli import Cli, assert_one_sentence
 from tests.fixtures.servers import MotoServer
 
 pytestmark = pytest.mark.real

@@ -79,14 +79,14 @@ class Sandbox:
         )
 
     def sandbox_env(self) -> dict[str, str]:
-        from platformctl.sandbox import sandbox_env
+        from platformctl.sandbox.registry import sandbox_env
 
         return sandbox_env(self.root)
 
 
 def providers_mirrored() -> str | None:
     """Why the tier cannot run here, or None when every provider of modules/ is mirrored."""
-    from platformctl.providers import provider_needs
+    from platformctl.toolchain.providers import provider_needs
 
     missing = [n.source for n in provider_needs(REPO, check_registry=False) if n.origin != "mirror"]
     if missing:

@@ -65,7 +65,7 @@ def test_deploy_eks_creates_the_cluster_and_node_groups(sandbox: Sandbox) -> Non
     assert by_pool["gpu"]["labels"]["nvidia.com/gpu.present"] == "true"
     assert by_pool["cpu"].get("taints", []) == []
     # As on AWS: a node group created without remote access has none (the emulator is
-    # corrected to say so; see platformctl.emulator).
+    # corrected to say so; see platformctl.sandbox.emulator).
     assert all(not g.get("remoteAccess") for g in groups.values())
 
     roles = [r["RoleName"] for r in sandbox.aws("iam").list_roles()["Roles"]]
@@ -189,7 +189,7 @@ def test_providers_only_talked_to_loopback(sandbox: Sandbox) -> None:
 
 
 def test_control_plane_never_dialled_out(sandbox: Sandbox) -> None:
-    from platformctl.controlplane import egress_findings
+    from platformctl.sandbox.controlplane import egress_findings
 
     assert egress_findings(sandbox.root) == []
 
@@ -269,7 +269,7 @@ def test_the_deploy_role_allows_every_call_the_providers_made(sandbox: Sandbox) 
 
 def _deploy_policy_actions() -> set[str]:
     """The actions of the Allow statements of the deploy role's policies (modules/account)."""
-    from platformctl.render import parse_hcl
+    from platformctl.model.render import parse_hcl
 
     path = REPO / "modules" / "account" / "policies.tf"
     parsed = parse_hcl(path.read_text(encoding="utf-8"), path)

@@ -15,7 +15,7 @@ import pytest
 
 from platformctl import proc
 from platformctl.errors import ToolNotFoundError
-from platformctl.providers import cli_config_env
+from platformctl.toolchain.providers import cli_config_env
 from platformctl.toolchain.locate import tool_path
 from tests.conftest import REPO
 from tests.e2e.conftest import providers_mirrored

@@ -16,7 +16,7 @@ import pytest
 from platformctl import proc
 from platformctl.errors import OperationError, UsageError
 from platformctl.report import SilentReporter
-from platformctl.toolchain import install
+from platformctl.toolchain import gobuild, install, release, staging
 from platformctl.toolchain.catalog import CATALOG, GoBuild, ReleaseAsset, ToolSpec
 
 
@@ -24,7 +24,7 @@ from platformctl.toolchain.catalog import CATALOG, GoBuild, ReleaseAsset, ToolSp
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "cache"
     monkeypatch.setenv("PLATFORMCTL_CACHE", str(root))
-    install._reachable.clear()
+    release._reachable.clear()
     return root
 
 
@@ -81,7 +81,7 @@ def test_wrapper_go_mod_replaces_local_staging_modules(tmp_path: Path) -> None:
         "replace (\n\tk8s.io/api => ./staging/src/k8s.io/api\n"
         "\tk8s.io/kubectl => ./staging/src/k8s.io/kubectl\n)\n"
     )
-    text = install.wrapper_go_mod(CATALOG["kube-apiserver"].go, "1.35.4", required)  # type: ignore[arg-type]
+    text = gobuild.wrapper_go_mod(CATALOG["kube-apiserver"].go, "1.35.4", required)  # type: ignore[arg-type]
     assert "go 1.25.0" in text
     assert "require k8s.io/kubernetes v1.35.4" in text
     assert "\tk8s.io/api => k8s.io/api v0.35.4" in text
@@ -91,10 +91,10 @@ def test_wrapper_go_mod_replaces_local_staging_modules(tmp_path: Path) -> None:
 
 def test_expected_sha256_reads_sha256sum_and_bare_files() -> None:
     sums = "aa11  tool_1.0_linux_amd64.tar.gz\nbb22 *tool_1.0_darwin_arm64.tar.gz\n"
-    assert install.expected_sha256(sums, "tool_1.0_linux_amd64.tar.gz") == "aa11"
-    assert install.expected_sha256(sums, "tool_1.0_darwin_arm64.tar.gz") == "bb22"
-    assert install.expected_sha256(sums, "other") is None
-    assert install.expected_sha256("CC33\n", "kubectl") == "cc33"
+    assert release.expected_sha256(sums, "tool_1.0_linux_amd64.tar.gz") == "aa11"
+    assert release.expected_sha256(sums, "tool_1.0_darwin_arm64.tar.gz") == "bb22"
+    assert release.expected_sha256(sums, "other") is None
+    assert release.expected_sha256("CC33\n", "kubectl") == "cc33"
 
 
 # ---- release downloads, served from a local HTTP server (the real hosts are out of reach here)
@@ -172,7 +172,7 @@ def test_release_download_verifies_checksum_and_installs(
 ) -> None:
     base, files = release_server
     spec = _release_spec(base, zipped=zipped)
-    name = install._fill(spec.release[0].url, "2.0.1").rsplit("/", 1)[-1]
+    name = staging._fill(spec.release[0].url, "2.0.1").rsplit("/", 1)[-1]
     archive = (_zip if zipped else _tar_gz)("faketool-2.0.1/pcfaketool", _SCRIPT)
     files[f"v2.0.1/{name}"] = archive
     files["v2.0.1/SHA256SUMS"] = f"{hashlib.sha256(archive).hexdigest()}  {name}\n".encode()
@@ -191,7 +191,7 @@ def test_release_with_bad_checksum_installs_nothing(
 ) -> None:
     base, files = release_server
     spec = _release_spec(base, zipped=False)
-    name = install._fill(spec.release[0].url, "2.0.1").rsplit("/", 1)[-1]
+    name = staging._fill(spec.release[0].url, "2.0.1").rsplit("/", 1)[-1]
     files[f"v2.0.1/{name}"] = _tar_gz("faketool-2.0.1/pcfaketool", _SCRIPT)
     files["v2.0.1/SHA256SUMS"] = f"{'0' * 64}  {name}\n".encode()
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from platformctl.errors import OperationError, UsageError
-from platformctl.offline import offline_dir
 from platformctl.report import SilentReporter
 from platformctl.toolchain.catalog import OfflineSource, ToolSpec
 from platformctl.toolchain.install import install_one
+from platformctl.toolchain.offline import offline_dir
 from platformctl.toolchain.offline_build import mirror_entry
 
 pytestmark = pytest.mark.skipif(shutil.which("go") is None, reason="needs Go")

@@ -10,7 +10,7 @@ import pytest
 
 from platformctl import proc
 from platformctl.toolchain.catalog import CATALOG
-from platformctl.toolchain.install import is_cached
+from platformctl.toolchain.staging import is_cached
 from platformctl.toolchain.versions import load_pins
 from tests.conftest import REPO
 

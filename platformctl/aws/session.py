@@ -1,0 +1,132 @@
+"""The only module that imports boto3/botocore: where a call goes, its client, its errors.
+
+Every call (platformctl.aws.client, platformctl.aws.cloud) takes an `AwsTarget` (region,
+optional endpoint such as the sandbox's moto server, optional explicit credentials,
+timeouts) and returns frozen dataclasses. botocore failures become one-sentence platformctl errors here: missing or rejected credentials
+are input problems (UsageError, exit 2); an unreachable endpoint or a failed call is an
+operation failure (OperationError, exit 1). "Not found" answers are returned as data
+(None / exists=False) so the engine decides what they mean.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from platformctl.errors import OperationError, UsageError
+
+_NO_CREDENTIALS = (
+    "No AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and "
+    "AWS_SECRET_ACCESS_KEY), or log in with `aws sso login`."
+)
+_REJECTED_CODES = {
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidAccessKeyId",
+}
+
+
+@dataclass(frozen=True)
+class AwsTarget:
+    """Where and as whom to call AWS. endpoint=None means AWS itself (or $AWS_ENDPOINT_URL)."""
+
+    region: str | None = None
+    endpoint: str | None = None
+    access_key: str | None = None
+    secret_key: str | None = None
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    max_attempts: int = 3
+    label: str = "AWS"
+
+    def short(self) -> AwsTarget:
+        """The same target with timeouts fit for a quick, offline-safe check (doctor)."""
+        return AwsTarget(
+            self.region,
+            self.endpoint,
+            self.access_key,
+            self.secret_key,
+            connect_timeout=2.0,
+            read_timeout=5.0,
+            max_attempts=1,
+            label=self.label,
+        )
+
+
+def _client(target: AwsTarget, service: str) -> Any:
+    # Clients are reused while nothing they read from the environment changes.
+    aws_vars = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_")))
+    return _cached_client(target, service, aws_vars)
+
+
+@functools.lru_cache(maxsize=32)
+def _cached_client(target: AwsTarget, service: str, aws_vars: tuple[tuple[str, str], ...]) -> Any:
+    del aws_vars  # part of the cache key only
+    return _new_client(target, service)
+
+
+def _new_client(target: AwsTarget, service: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    session = boto3.Session(
+        aws_access_key_id=target.access_key,
+        aws_secret_access_key=target.secret_key,
+        region_name=target.region,
+    )
+    config = Config(
+        connect_timeout=target.connect_timeout,
+        read_timeout=target.read_timeout,
+        retries={"max_attempts": target.max_attempts, "mode": "standard"},
+        s3={"addressing_style": "path"} if target.endpoint else None,
+    )
+    with translate(target, f"create a {service} client"):
+        return session.client(service, endpoint_url=target.endpoint, config=config)
+
+
+def error_code(exc: BaseException) -> str:
+    response = getattr(exc, "response", None)
+    if isinstance(response, Mapping):
+        return str(response.get("Error", {}).get("Code", ""))
+    return ""
+
+
+@contextmanager
+def translate(target: AwsTarget, what: str) -> Iterator[None]:
+    """Turn botocore failures inside the block into one-sentence platformctl errors."""
+    from botocore import exceptions as bx
+
+    try:
+        yield
+    except (bx.NoCredentialsError, bx.PartialCredentialsError) as exc:
+        raise UsageError(_NO_CREDENTIALS) from exc
+    except bx.NoRegionError as exc:
+        raise UsageError("No AWS region given: pass --region or set AWS_REGION.") from exc
+    except bx.ProfileNotFound as exc:
+        raise UsageError(f"{exc}; check AWS_PROFILE.") from exc
+    except (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError) as exc:
+        where = getattr(exc, "kwargs", {}).get("endpoint_url") or target.endpoint or "AWS"
+        hint = (
+            "is the sandbox running? `platformctl sandbox status` tells."
+            if target.label == "sandbox"
+            else "check the network connection (and AWS_ENDPOINT_URL if it is set)."
+        )
+        raise OperationError(f"Could not {what}: {where} is unreachable.", hint=hint) from exc
+    except bx.ClientError as exc:
+        code = error_code(exc)
+        message = exc.response.get("Error", {}).get("Message", "") or str(exc)
+        if code in _REJECTED_CODES:
+            raise UsageError(
+                f"AWS rejected the credentials ({code}: {message}); "
+                "refresh them or check AWS_PROFILE."
+            ) from exc
+        raise OperationError(f"Could not {what}: {code or 'error'}: {message}") from exc
+    except bx.BotoCoreError as exc:
+        raise OperationError(f"Could not {what}: {exc}") from exc

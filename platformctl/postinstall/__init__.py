@@ -1,0 +1,1 @@
+"""Post-install: the steps a person would otherwise type after each stage is applied."""
