@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from platformctl.errors import PlatformctlError, UsageError
+from platformctl.errors import OperationError, PlatformctlError, UsageError
 from platformctl.model.config import Org, Platform
 from platformctl.report import Reporter
 from platformctl.run import drain
@@ -178,6 +178,10 @@ def destroy(
     return finish(run, result, [ctx])
 
 
+# What `tofu state list` says (and exits 1 with) where the backend holds no state yet.
+NO_STATE = "No state file was found!"
+
+
 def _state_counts(
     *,
     tools: tg.Tools,
@@ -187,8 +191,14 @@ def _state_counts(
     opts: Options,
     progress: UnitProgress,
 ) -> dict[str, int]:
-    """Resources in each unit's state (`state list`); a unit without state has none."""
+    """Resources in each unit's state (`state list`); a unit without state has none.
+
+    A unit whose state could not be read is an error, never "no resources": destroy would
+    then skip what it cannot see and report the environment gone. Each unit is read even
+    when a dependency's read failed, so the error names every unit that failed.
+    """
     counts: dict[str, int] = dict.fromkeys(units, 0)
+    no_state: set[str] = set()
     lock = threading.Lock()
     stack = ctx.stack
 
@@ -200,17 +210,34 @@ def _state_counts(
         env=ctx.extra_env,
         parallelism=opts.parallelism,
         report_file=run.report_file(ctx.env.name, "state"),
+        independent=True,
     )
 
     def on_event(event: tg.LogEvent) -> None:
-        if event.unit in counts and event.level == "stdout":
-            with lock:
+        if event.unit not in counts:
+            return
+        with lock:
+            if event.level == "stdout":
                 counts[event.unit] += sum(
                     1
                     for line in event.message.splitlines()
                     if line.strip() and not line.startswith(" ")
                 )
+            elif NO_STATE in event.message:
+                no_state.add(event.unit)
 
     del progress
-    tg.execute(invocation, log_path=run.terragrunt_log(ctx.env.name, "state"), on_event=on_event)
+    log = run.terragrunt_log(ctx.env.name, "state")
+    code = tg.execute(invocation, log_path=log, on_event=on_event)
+    report = tg.read_report(run.report_file(ctx.env.name, "state"), stack)
+    unread = [
+        u
+        for u in units
+        if u not in no_state and ((r := report.get(u)) is None or r.result != "succeeded")
+    ]
+    if unread or (code != 0 and not no_state):
+        raise OperationError(
+            f"Could not read the state of {', '.join(unread or units)}, so nothing was "
+            f"destroyed; the reason is in {log}."
+        )
     return counts

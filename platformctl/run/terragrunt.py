@@ -91,11 +91,13 @@ def run_all(
     json_out_dir: Path | None = None,
     report_file: Path | None = None,
     env: Mapping[str, str] | None = None,
+    independent: bool = False,
 ) -> Invocation:
     """`terragrunt run --all <command>` in `stack_dir`, limited to `units` when given.
 
     With `out_dir`, plan writes each unit's plan to <out_dir>/<unit>/tfplan.tfplan and
     apply applies exactly that file; `json_out_dir` adds the `tofu show -json` of it.
+    `independent`: a unit runs even when a dependency failed (for commands that read).
     """
     argv: list[str] = [
         str(tools.terragrunt),
@@ -116,6 +118,8 @@ def run_all(
         argv += ["--parallelism", str(parallelism)]
     for unit in units or ():
         argv += ["--queue-include-dir", unit]
+    if independent:
+        argv += ["--queue-ignore-errors"]
     if out_dir is not None:
         argv += ["--out-dir", str(out_dir)]
     if json_out_dir is not None:

@@ -368,3 +368,37 @@ def test_deploy_and_destroy_need_env_when_there_are_several(tmp_path: Path) -> N
             opts=_opts(dry_run=True),
             approve=lambda _r: True,
         )
+
+
+def test_destroy_of_a_never_applied_environment_has_nothing_to_destroy(stack: Stack) -> None:
+    # `state list` of a unit whose dependency has no state runs on mock outputs: it reads
+    # no inputs, and it finds an empty state.
+    gone = _destroy(stack, "all")
+    assert gone.ok
+    assert {u.status for u in _units(gone).values()} == {"no-changes"}
+    log = (Path(gone.run_dir) / "sandbox" / "terragrunt-state.log").read_text()
+    assert log.count("No state file was found!") >= 4  # every unit was read, none failed
+    assert not gone.errors
+
+
+def test_destroy_that_cannot_read_the_state_destroys_nothing_and_says_so(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    assert _deploy(stack, "vpc").ok
+    keys = stack.s3_keys()
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    monkeypatch.setenv("PLATFORMCTL_AWS_ENDPOINT", f"http://127.0.0.1:{closed}")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    with pytest.raises(OperationError, match=r"Could not read the state of .*vpc.*nothing was"):
+        _destroy(
+            stack,
+            "all",
+        )
+    assert stack.s3_keys() == keys  # the vpc's state is untouched
+    run_dir = max((stack.root / ".platformctl" / "runs").glob("*-destroy"))
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert "Could not read the state" in " ".join(summary["errors"])
