@@ -128,6 +128,14 @@ def destroy(
         help="Once the cluster is gone, delete what is still tagged for the environment "
         "(as `platformctl sweep`), and destroy again if that unblocked a unit.",
     ),
+    drain_timeout: float = typer.Option(
+        300.0,
+        "--drain-timeout",
+        min=0,
+        metavar="SECONDS",
+        help="How long to wait for the cluster's load balancers to go from AWS before "
+        "destroying eks or mesh (0: delete them and go on).",
+    ),
     dry_run: bool = options.DryRun,
     no_preflight: bool = NO_PREFLIGHT,
     json_out: bool = options.Json,
@@ -179,7 +187,11 @@ def destroy(
         target.value,
         reporter=reporter,
         opts=scope.Options(
-            parallelism=parallelism, dry_run=dry_run, ask=_ask(yes), preflight=not no_preflight
+            parallelism=parallelism,
+            dry_run=dry_run,
+            ask=_ask(yes),
+            preflight=not no_preflight,
+            drain_timeout=drain_timeout,
         ),
         approve=approve,
         confirm_sweep=sweep_confirmation(app.err, yes, "Left after destroy"),

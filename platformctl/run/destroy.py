@@ -104,7 +104,9 @@ def destroy(
                 f"refuse if {', '.join(outside)} (depending on {target}) still has resources"
             )
         reporter.step(f"ask to type '{name}' to confirm (unless --yes)")
-        drain.before_destroy(root, org, ctx.env, scope, reporter, dry_run=True)
+        drain.before_destroy(
+            root, org, ctx.env, scope, reporter, dry_run=True, options=_drain_options(opts)
+        )
         reporter.step(f"[2/2] {name}: destroy {', '.join(reversed(scope))} (dependents first)")
         reporter.info(commands[1])
         return RunResult(org.name, "destroy", "", (), dry_run=True, commands=tuple(commands))
@@ -139,7 +141,9 @@ def destroy(
             if not approve(summary):
                 aborted = True
             else:
-                drain.before_destroy(root, org, ctx.env, live, reporter)
+                drain.before_destroy(
+                    root, org, ctx.env, live, reporter, options=_drain_options(opts)
+                )
                 reporter.step(
                     f"[2/2] {name}: destroy {', '.join(reversed(live))} (dependents first)"
                 )
@@ -176,6 +180,10 @@ def destroy(
         raise
     result = run_result(org, "destroy", run, ctx, scope, interrupted=interrupted, aborted=aborted)
     return finish(run, result, [ctx])
+
+
+def _drain_options(opts: Options) -> drain.DrainOptions | None:
+    return None if opts.drain_timeout is None else drain.DrainOptions(timeout=opts.drain_timeout)
 
 
 # What `tofu state list` says (and exits 1 with) where the backend holds no state yet.

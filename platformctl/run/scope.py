@@ -30,6 +30,7 @@ class Options:
     post_install: bool = True
     extra_env: Mapping[str, str] = field(default_factory=dict)
     plan_json: bool = False  # also keep each plan's `tofu show -json` (tfplan.json)
+    drain_timeout: float | None = None  # destroy: the drain's bound (None: its default)
 
 
 def stack_dir(root: Path, org: Org, env: Environment) -> Path:

@@ -288,9 +288,12 @@ def test_dry_run_prints_the_terragrunt_commands_and_runs_nothing(stack: Stack) -
     text = done.stderr
     assert "run --all" in text and "--queue-include-dir kubeflow" in text
     assert text.count("-- apply") == 3 and "-- plan" in text
-    destroy = _cli(stack, "destroy", "all", "--env", "sandbox", "--dry-run")
+    destroy = _cli(
+        stack, "destroy", "all", "--env", "sandbox", "--dry-run", "--drain-timeout", "42"
+    )
     assert destroy.returncode == 0, destroy.stderr
     assert "-- destroy" in destroy.stderr and "mesh, kubeflow, eks, vpc" in destroy.stderr
+    assert "(at most 42 s)" in destroy.stderr
     assert not (stack.root / ".platformctl" / "runs").exists()
     assert stack.s3_keys() == []
 
