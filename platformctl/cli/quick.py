@@ -22,6 +22,8 @@ from typing import Any
 from platformctl.cli.plan_run import PlanAllArgs
 
 COMMAND = "plan-all"
+# Set by a shell asking for completions: that request is the Typer app's to answer.
+COMPLETION_VARIABLE = "_PLATFORMCTL_COMPLETE"
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class Plain:
 
 def parse(argv: Sequence[str]) -> Plain | None:
     """`argv` (after the program name) as a plain plan-all, or None when Typer must read it."""
+    if COMPLETION_VARIABLE in os.environ:
+        return None
     try:
         at = list(argv).index(COMMAND)
     except ValueError:

@@ -109,6 +109,13 @@ def test_anything_uncertain_is_left_to_typer(argv: list[str]) -> None:
     assert quick.parse(argv) is None
 
 
+def test_a_completion_request_is_left_to_typer(monkeypatch: pytest.MonkeyPatch) -> None:
+    argv = ["plan-all", "--org", "ExampleOrg"]
+    assert quick.parse(argv) is not None
+    monkeypatch.setenv(quick.COMPLETION_VARIABLE, "bash_complete")
+    assert quick.parse(argv) is None
+
+
 def test_errors_read_the_same_on_both_paths(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
