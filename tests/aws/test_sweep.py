@@ -7,6 +7,7 @@ VPC CNI and the EBS CSI driver create them (tests/fixtures/leftovers.py).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ from tests.fixtures.leftovers import (
     unit_tags,
 )
 from tests.fixtures.repo_cli import Cli, assert_one_sentence
-from tests.fixtures.servers import MotoServer
+from tests.fixtures.servers import MotoServer, start_moto
 
 pytestmark = pytest.mark.real
 
@@ -87,6 +88,42 @@ def test_plain_vpc_delete_is_refused_then_leaks_what_the_controllers_made_and_th
     after = cli("status", "--org", org, "--env", "dev", "--json").json()
     assert after["resources"] == []
     assert [k["id"] for k in after["scheduled_for_deletion"]] == list(planted.ids["kms:key"])
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
+    """The sandbox's emulator: moto with its corrections, as `sandbox up` runs it."""
+    yield from start_moto(tmp_path_factory.mktemp("emulator"), "platformctl.sandbox.emulator")
+
+
+def test_on_the_sandbox_emulator_leftovers_block_the_network_as_on_aws_until_swept(
+    repo: Path, cli: Cli, emulator: MotoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in emulator.env().items():
+        monkeypatch.setenv(key, value)
+    org = _org()
+    net = network(emulator, unit_tags(org, "dev", "vpc"), _cidr())
+    planted = plant(emulator, org, "dev", net)
+    ec2 = client(emulator, "ec2")
+
+    # Unlike plain moto (the test above), the network cannot go while the controller's
+    # load balancer, interfaces and security group are in it: a destroy of the vpc unit
+    # fails here as it does on AWS, which is what `destroy --sweep` is for.
+    refused = []
+    for subnet in net.subnets:
+        with pytest.raises(ClientError) as error:
+            ec2.delete_subnet(SubnetId=subnet)
+        refused.append(error.value.response["Error"]["Code"])
+    assert refused == ["DependencyViolation"] * len(net.subnets)
+    with pytest.raises(ClientError):
+        ec2.delete_vpc(VpcId=net.vpc)
+    assert remaining(emulator, planted) == planted.ids
+
+    done = cli("sweep", "--org", org, "--env", "dev", "--yes", "--json")
+    assert done.code == 0, done.err
+    assert remaining(emulator, planted) == {}
+    _delete_network(emulator, net.subnets, net.vpc)  # unblocked
+    assert not exists(emulator, "ec2:vpc", net.vpc)
 
 
 def test_sweep_deletes_in_dependency_order_then_the_vpc_deletes_and_status_is_empty(
