@@ -6,11 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from platformctl.sandbox.emulator import CORRECTIONS
-from tests.fixtures.servers import MotoServer, start_moto
+from tests.fixtures.servers import MotoServer, client, start_moto
 
 pytestmark = pytest.mark.real
 
@@ -22,28 +21,23 @@ def server(
     yield from start_moto(tmp_path_factory.mktemp("emulator"), request.param)
 
 
-def _client(server: MotoServer, service: str) -> Any:
-    return boto3.client(
-        service,
-        region_name="us-east-1",
-        endpoint_url=server.endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+def _subnets(ec2: Any, vpc: str, prefix: str, zones: str) -> list[str]:
+    """One /24 of `prefix`.0.0/16 in each of the us-east-1 `zones`."""
+    return [
+        ec2.create_subnet(
+            VpcId=vpc, CidrBlock=f"{prefix}.{i}.0/24", AvailabilityZone=f"us-east-1{z}"
+        )["Subnet"]["SubnetId"]
+        for i, z in enumerate(zones)
+    ]
 
 
 def test_node_group_without_remote_access(
     server: MotoServer, request: pytest.FixtureRequest
 ) -> None:
-    eks = _client(server, "eks")
-    ec2 = _client(server, "ec2")
+    eks = client(server, "eks")
+    ec2 = client(server, "ec2")
     vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=f"us-east-1{z}")[
-            "Subnet"
-        ]["SubnetId"]
-        for i, z in enumerate("ab")
-    ]
+    subnets = _subnets(ec2, vpc, "10.9", "ab")
     role = "arn:aws:iam::123456789012:role/emulator-test"
     eks.create_cluster(name="emu", roleArn=role, resourcesVpcConfig={"subnetIds": subnets})
     eks.create_nodegroup(clusterName="emu", nodegroupName="ng", subnets=subnets, nodeRole=role)
@@ -61,7 +55,7 @@ def test_node_group_without_remote_access(
 def test_launch_template_tags_are_not_part_of_its_data(
     server: MotoServer, request: pytest.FixtureRequest
 ) -> None:
-    ec2 = _client(server, "ec2")
+    ec2 = client(server, "ec2")
     ec2.create_launch_template(
         LaunchTemplateName="emu-lt",
         LaunchTemplateData={
@@ -95,7 +89,7 @@ def test_every_correction_is_documented() -> None:
 def test_rule_that_references_a_group_keeps_its_description(
     server: MotoServer, request: pytest.FixtureRequest
 ) -> None:
-    ec2 = _client(server, "ec2")
+    ec2 = client(server, "ec2")
     vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
     a = ec2.create_security_group(GroupName="a", Description="a", VpcId=vpc)["GroupId"]
     b = ec2.create_security_group(GroupName="b", Description="b", VpcId=vpc)["GroupId"]
@@ -132,15 +126,10 @@ def _refused(call: Any, *args: Any, **kwargs: Any) -> bool:
 def test_what_is_still_used_cannot_be_deleted(
     server: MotoServer, request: pytest.FixtureRequest
 ) -> None:
-    ec2 = _client(server, "ec2")
-    elbv2 = _client(server, "elbv2")
+    ec2 = client(server, "ec2")
+    elbv2 = client(server, "elbv2")
     vpc = ec2.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.7.{i}.0/24", AvailabilityZone=f"us-east-1{z}")[
-            "Subnet"
-        ]["SubnetId"]
-        for i, z in enumerate("abc")
-    ]
+    subnets = _subnets(ec2, vpc, "10.7", "abc")
     node = ec2.create_security_group(GroupName="node", Description="n", VpcId=vpc)["GroupId"]
     lb_group = ec2.create_security_group(GroupName="lb", Description="l", VpcId=vpc)["GroupId"]
     referenced = ec2.create_security_group(GroupName="ref", Description="r", VpcId=vpc)["GroupId"]
