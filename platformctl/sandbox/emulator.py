@@ -130,9 +130,7 @@ def _dependency_violations() -> None:
     delete_nat_gateway = NatGatewayBackend.delete_nat_gateway
 
     def refuse_subnet(self: Any, subnet_id: str) -> Any:
-        if subnet_id in {s for subnets in self.subnets.values() for s in subnets} and (
-            subnet_in_use(self, subnet_id)
-        ):
+        if subnet_in_use(self, subnet_id):  # an unknown subnet is used by nothing
             raise DependencyViolationError(
                 f"The subnet '{subnet_id}' has dependencies and cannot be deleted."
             )
