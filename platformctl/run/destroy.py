@@ -81,11 +81,7 @@ def destroy(
     if opts.dry_run:
         run_preflight(root, org, ctx.env, reporter, opts)
         commands = [
-            describe(
-                tg.run_all(
-                    tools, ctx.stack, ["state", "list"], units=check_units, env=ctx.extra_env
-                )
-            ),
+            describe(_state_list(tools, ctx, check_units, opts)),
             describe(
                 tg.run_all(
                     tools,
@@ -186,6 +182,26 @@ def _drain_options(opts: Options) -> drain.DrainOptions | None:
     return None if opts.drain_timeout is None else drain.DrainOptions(timeout=opts.drain_timeout)
 
 
+def _state_list(
+    tools: tg.Tools,
+    ctx: EnvState,
+    units: Sequence[str],
+    opts: Options,
+    report_file: Path | None = None,
+) -> tg.Invocation:
+    """`state list` of every unit, each read even when a dependency's read failed."""
+    return tg.run_all(
+        tools,
+        ctx.stack,
+        ["state", "list"],
+        units=units,
+        env=ctx.extra_env,
+        parallelism=opts.parallelism,
+        report_file=report_file,
+        independent=True,
+    )
+
+
 # What `tofu state list` says (and exits 1 with) where the backend holds no state yet.
 NO_STATE = "No state file was found!"
 
@@ -208,18 +224,8 @@ def _state_counts(
     counts: dict[str, int] = dict.fromkeys(units, 0)
     no_state: set[str] = set()
     lock = threading.Lock()
-    stack = ctx.stack
-
-    invocation = tg.run_all(
-        tools,
-        stack,
-        ["state", "list"],
-        units=units,
-        env=ctx.extra_env,
-        parallelism=opts.parallelism,
-        report_file=run.report_file(ctx.env.name, "state"),
-        independent=True,
-    )
+    report_file = run.report_file(ctx.env.name, "state")
+    invocation = _state_list(tools, ctx, units, opts, report_file)
 
     def on_event(event: tg.LogEvent) -> None:
         if event.unit not in counts:
@@ -237,7 +243,7 @@ def _state_counts(
     del progress
     log = run.terragrunt_log(ctx.env.name, "state")
     code = tg.execute(invocation, log_path=log, on_event=on_event)
-    report = tg.read_report(run.report_file(ctx.env.name, "state"), stack)
+    report = tg.read_report(report_file, ctx.stack)
     unread = [
         u
         for u in units
