@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from platformctl.errors import OperationError
 from platformctl.postinstall.context import StepContext
 
 if TYPE_CHECKING:
     from platformctl.cluster.kube import DaemonSetState, DeploymentState, Kube
+
+State = TypeVar("State")
 
 
 def deployment_waiting(d: DeploymentState) -> str | None:
@@ -45,7 +47,7 @@ def daemonset_waiting(ds: DaemonSetState) -> str | None:
     return None
 
 
-def _poll(
+def poll(
     ctx: StepContext, what: str, check: Callable[[], str | None], timeout: float | None = None
 ) -> None:
     """Call `check` until it returns None; on timeout raise naming what is still not ready."""
@@ -68,49 +70,59 @@ def _require_namespace(kube: Kube, namespace: str, stage: str) -> None:
         )
 
 
-def _deployment(kube: Kube, namespace: str, name: str, stage: str) -> DeploymentState:
+def require_deployment(kube: Kube, namespace: str, name: str, stage: str) -> DeploymentState:
+    """The Deployment, or an error saying the stage that makes it looks unapplied."""
+    return _require(kube, "Deployment", namespace, name, stage, kube.deployment)
+
+
+def wait_deployment(ctx: StepContext, namespace: str, name: str, stage: str) -> DeploymentState:
+    kube = ctx.kube()
+    return _wait(ctx, "Deployment", namespace, name, stage, kube.deployment, deployment_waiting)
+
+
+def wait_daemonset(ctx: StepContext, namespace: str, name: str, stage: str) -> DaemonSetState:
+    kube = ctx.kube()
+    return _wait(ctx, "DaemonSet", namespace, name, stage, kube.daemonset, daemonset_waiting)
+
+
+def _require(
+    kube: Kube,
+    kind: str,
+    namespace: str,
+    name: str,
+    stage: str,
+    read: Callable[[str, str], State | None],
+) -> State:
     _require_namespace(kube, namespace, stage)
-    state = kube.deployment(namespace, name)
+    state = read(namespace, name)
     if state is None:
         raise OperationError(
-            f"Deployment {namespace}/{name} does not exist on {kube.server}; "
+            f"{kind} {namespace}/{name} does not exist on {kube.server}; "
             f"has the {stage} stage been applied?"
         )
     return state
 
 
-def wait_deployment(ctx: StepContext, namespace: str, name: str, stage: str) -> DeploymentState:
-    kube = ctx.kube()
-    _deployment(kube, namespace, name, stage)
-    last: list[DeploymentState] = []
+def _wait(
+    ctx: StepContext,
+    kind: str,
+    namespace: str,
+    name: str,
+    stage: str,
+    read: Callable[[str, str], State | None],
+    waiting: Callable[[State], str | None],
+) -> State:
+    """Wait until `read`'s object of `kind` has rolled out, as `kubectl rollout status` does."""
+    _require(ctx.kube(), kind, namespace, name, stage, read)
+    ref = f"{kind.lower()} {namespace}/{name}"
+    last: list[State] = []
 
     def check() -> str | None:
-        state = kube.deployment(namespace, name)
+        state = read(namespace, name)
         if state is None:
-            return f"deployment {namespace}/{name} was deleted"
+            return f"{ref} was deleted"
         last[:] = [state]
-        return deployment_waiting(state)
+        return waiting(state)
 
-    _poll(ctx, f"deployment {namespace}/{name} to be ready", check)
-    return last[0]
-
-
-def wait_daemonset(ctx: StepContext, namespace: str, name: str, stage: str) -> DaemonSetState:
-    kube = ctx.kube()
-    _require_namespace(kube, namespace, stage)
-    if kube.daemonset(namespace, name) is None:
-        raise OperationError(
-            f"DaemonSet {namespace}/{name} does not exist on {kube.server}; "
-            f"has the {stage} stage been applied?"
-        )
-    last: list[DaemonSetState] = []
-
-    def check() -> str | None:
-        state = kube.daemonset(namespace, name)
-        if state is None:
-            return f"daemonset {namespace}/{name} was deleted"
-        last[:] = [state]
-        return daemonset_waiting(state)
-
-    _poll(ctx, f"daemonset {namespace}/{name} to be ready", check)
+    poll(ctx, f"{ref} to be ready", check)
     return last[0]

@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING
 from platformctl.errors import OperationError
 from platformctl.model.config import Environment
 from platformctl.postinstall.context import StepContext, StepResult, default_kubeconfig
-from platformctl.postinstall.readiness import _deployment, _poll, wait_daemonset, wait_deployment
+from platformctl.postinstall.readiness import (
+    poll,
+    require_deployment,
+    wait_daemonset,
+    wait_deployment,
+)
 
 if TYPE_CHECKING:
     from platformctl.cluster.kube import Kube
@@ -81,7 +86,7 @@ def eks_nodes_ready(ctx: StepContext) -> StepResult:
             return f"{len(not_ready)} of {len(current)} nodes not Ready: {', '.join(not_ready)}"
         return None
 
-    _poll(ctx, "nodes to be Ready", check)
+    poll(ctx, "nodes to be Ready", check)
     nodes = kube.nodes()
     return StepResult(
         "eks",
@@ -146,7 +151,7 @@ def mesh_restart_ingress(ctx: StepContext) -> StepResult:
     """`kubectl rollout restart deployment/istio-ingress -n istio-ingress`, then wait."""
     namespace, name = INGRESS
     kube = ctx.kube()
-    _deployment(kube, namespace, name, "mesh")
+    require_deployment(kube, namespace, name, "mesh")
     stamp = kube.restart_deployment(namespace, name)
     ctx.reporter.info(f"restartedAt={stamp}; waiting for the rollout")
     state = wait_deployment(ctx, namespace, name, "mesh")
@@ -162,15 +167,7 @@ def mesh_restart_ingress(ctx: StepContext) -> StepResult:
 
 
 def mesh_istiod(ctx: StepContext) -> StepResult:
-    namespace, name = ISTIOD
-    state = wait_deployment(ctx, namespace, name, "mesh")
-    return StepResult(
-        "mesh",
-        "istiod-ready",
-        True,
-        "checked",
-        f"deployment {namespace}/{name} ready ({state.available_replicas}/{state.replicas})",
-    )
+    return _deployment_ready(ctx, "mesh", "istiod-ready", ISTIOD)
 
 
 def mesh_ztunnel(ctx: StepContext) -> StepResult:
@@ -217,15 +214,7 @@ def kubeflow_sandbox_operator(ctx: StepContext) -> StepResult:
 
 
 def kubeflow_operator(ctx: StepContext) -> StepResult:
-    namespace, name = TRAINING_OPERATOR
-    state = wait_deployment(ctx, namespace, name, "kubeflow")
-    return StepResult(
-        "kubeflow",
-        "training-operator-ready",
-        True,
-        "checked",
-        f"deployment {namespace}/{name} ready ({state.available_replicas}/{state.replicas})",
-    )
+    return _deployment_ready(ctx, "kubeflow", "training-operator-ready", TRAINING_OPERATOR)
 
 
 def crds_waiting(kube: Kube, required: tuple[str, ...], optional: tuple[str, ...]) -> str | None:
@@ -247,7 +236,7 @@ def crds_waiting(kube: Kube, required: tuple[str, ...], optional: tuple[str, ...
 
 def kubeflow_crds(ctx: StepContext) -> StepResult:
     kube = ctx.kube()
-    _poll(
+    poll(
         ctx,
         "the Training Operator CRDs",
         lambda: crds_waiting(kube, REQUIRED_CRDS, OPTIONAL_CRDS),
@@ -260,4 +249,18 @@ def kubeflow_crds(ctx: StepContext) -> StepResult:
         "checked",
         f"{len(present)} CRDs Established: {', '.join(present)}",
         data={"crds": present},
+    )
+
+
+def _deployment_ready(
+    ctx: StepContext, stage: str, step: str, deployment: tuple[str, str]
+) -> StepResult:
+    namespace, name = deployment
+    state = wait_deployment(ctx, namespace, name, stage)
+    return StepResult(
+        stage,
+        step,
+        True,
+        "checked",
+        f"deployment {namespace}/{name} ready ({state.available_replicas}/{state.replicas})",
     )
