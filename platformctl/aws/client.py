@@ -11,9 +11,9 @@ from typing import Any
 
 from platformctl.aws.session import (
     AwsTarget,
-    _client,
-    _new_client,
+    client_for,
     error_code,
+    new_client,
     translate,
 )
 from platformctl.errors import OperationError
@@ -115,7 +115,7 @@ class EksToken:
 def caller_identity(target: AwsTarget) -> Identity:
     """Who the credentials belong to (sts get-caller-identity)."""
     with translate(target, "read the AWS caller identity"):
-        reply = _client(target, "sts").get_caller_identity()
+        reply = client_for(target, "sts").get_caller_identity()
     return Identity(account=reply["Account"], arn=reply["Arn"], user_id=reply["UserId"])
 
 
@@ -125,7 +125,7 @@ def eks_token(target: AwsTarget, cluster: str, *, now: dt.datetime | None = None
     The x-k8s-aws-id header naming the cluster is added before signing, so it is part of
     X-Amz-SignedHeaders, exactly as the AWS CLI and aws-iam-authenticator do it.
     """
-    sts = _new_client(target, "sts")  # its own client: the hook below must not leak
+    sts = new_client(target, "sts")  # its own client: the hook below must not leak
 
     def _add_cluster_header(request: Any, **_: Any) -> None:
         request.headers[EKS_CLUSTER_HEADER] = cluster
@@ -172,7 +172,7 @@ def has_tls_only_statement(policy: Mapping[str, Any], bucket: str) -> bool:
 
 def bucket_state(target: AwsTarget, bucket: str) -> BucketState:
     """Read a bucket's existence, versioning, encryption, public access block and policy."""
-    s3 = _client(target, "s3")
+    s3 = client_for(target, "s3")
     what = f"read the state of bucket {bucket}"
     with translate(target, what):
         try:
@@ -225,7 +225,7 @@ def bucket_state(target: AwsTarget, bucket: str) -> BucketState:
 
 
 def create_bucket(target: AwsTarget, bucket: str, region: str) -> None:
-    s3 = _client(target, "s3")
+    s3 = client_for(target, "s3")
     kwargs: dict[str, Any] = {"Bucket": bucket}
     if region != "us-east-1":  # us-east-1 refuses an explicit LocationConstraint
         kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
@@ -235,7 +235,7 @@ def create_bucket(target: AwsTarget, bucket: str, region: str) -> None:
 
 def enable_versioning(target: AwsTarget, bucket: str) -> None:
     with translate(target, f"enable versioning on bucket {bucket}"):
-        _client(target, "s3").put_bucket_versioning(
+        client_for(target, "s3").put_bucket_versioning(
             Bucket=bucket, VersioningConfiguration={"Status": "Enabled"}
         )
 
@@ -254,14 +254,14 @@ def set_default_encryption(target: AwsTarget, bucket: str, kms_key_id: str | Non
     else:
         rule = {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
     with translate(target, f"set default encryption on bucket {bucket}"):
-        _client(target, "s3").put_bucket_encryption(
+        client_for(target, "s3").put_bucket_encryption(
             Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [rule]}
         )
 
 
 def block_public_access(target: AwsTarget, bucket: str) -> None:
     with translate(target, f"block public access to bucket {bucket}"):
-        _client(target, "s3").put_public_access_block(
+        client_for(target, "s3").put_public_access_block(
             Bucket=bucket,
             PublicAccessBlockConfiguration=dict.fromkeys(PUBLIC_ACCESS_BLOCK_KEYS, True),
         )
@@ -269,13 +269,13 @@ def block_public_access(target: AwsTarget, bucket: str) -> None:
 
 def put_bucket_policy(target: AwsTarget, bucket: str, policy: Mapping[str, Any]) -> None:
     with translate(target, f"set the policy of bucket {bucket}"):
-        _client(target, "s3").put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+        client_for(target, "s3").put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
 
 
 def describe_cluster(target: AwsTarget, name: str) -> Cluster | None:
     """The cluster's endpoint and CA, or None when no cluster has that name in the region."""
     with translate(target, f"describe EKS cluster {name}"):
-        eks = _client(target, "eks")
+        eks = client_for(target, "eks")
         try:
             info = eks.describe_cluster(name=name)["cluster"]
         except Exception as exc:
@@ -296,7 +296,7 @@ def node_groups(target: AwsTarget, cluster: str) -> tuple[NodeGroupInfo, ...]:
     """Every managed node group of a cluster, described (status, instance types, sizes)."""
     groups: list[NodeGroupInfo] = []
     with translate(target, f"list node groups of EKS cluster {cluster}"):
-        eks = _client(target, "eks")
+        eks = client_for(target, "eks")
         names: list[str] = []
         for page in eks.get_paginator("list_nodegroups").paginate(clusterName=cluster):
             names.extend(page.get("nodegroups", []))
@@ -338,7 +338,7 @@ def tagged_resources(target: AwsTarget, tags: Mapping[str, str]) -> tuple[Tagged
     found: dict[str, TaggedResource] = {}
     filters = [{"Key": k, "Values": [v]} for k, v in tags.items()]
     with translate(target, "list tagged resources"):
-        api = _client(target, "resourcegroupstaggingapi")
+        api = client_for(target, "resourcegroupstaggingapi")
         for page in api.get_paginator("get_resources").paginate(TagFilters=filters):
             for item in page.get("ResourceTagMappingList", []):
                 arn = item["ResourceARN"]
@@ -346,7 +346,7 @@ def tagged_resources(target: AwsTarget, tags: Mapping[str, str]) -> tuple[Tagged
                 found[arn] = TaggedResource(
                     arn, service, kind, ident, {t["Key"]: t["Value"] for t in item.get("Tags", [])}
                 )
-        ec2 = _client(target, "ec2")
+        ec2 = client_for(target, "ec2")
         ec2_filters = [{"Name": f"tag:{k}", "Values": [v]} for k, v in tags.items()]
         account = ""
         region = ec2.meta.region_name

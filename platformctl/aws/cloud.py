@@ -11,7 +11,7 @@ from platformctl.aws.client import (
 )
 from platformctl.aws.session import (
     AwsTarget,
-    _client,
+    client_for,
     error_code,
     translate,
 )
@@ -84,7 +84,7 @@ def cloud_resources(
     filters = [{"Key": k} if v is None else {"Key": k, "Values": [v]} for k, v in tags.items()]
     hits: dict[str, tuple[str, str, dict[str, str]]] = {}
     with translate(target, "list tagged resources"):
-        api = _client(target, "resourcegroupstaggingapi")
+        api = client_for(target, "resourcegroupstaggingapi")
         for page in api.get_paginator("get_resources").paginate(TagFilters=filters):
             for item in page.get("ResourceTagMappingList", []):
                 arn = item["ResourceARN"].removesuffix(":*")
@@ -120,24 +120,24 @@ def _describe_cloud(target: AwsTarget, kind: str, arn: str, ident: str) -> Cloud
     with translate(target, f"describe {arn}"):
         try:
             if kind == LOAD_BALANCER:
-                elbv2 = _client(target, "elbv2")
+                elbv2 = client_for(target, "elbv2")
                 [lb] = elbv2.describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"]
                 state = lb.get("State", {}).get("Code", "")
                 return CloudResource(
                     kind, arn, arn, lb["LoadBalancerName"], lb.get("VpcId", ""), state
                 )
             if kind == TARGET_GROUP:
-                elbv2 = _client(target, "elbv2")
+                elbv2 = client_for(target, "elbv2")
                 [tg] = elbv2.describe_target_groups(TargetGroupArns=[arn])["TargetGroups"]
                 return CloudResource(kind, arn, arn, tg["TargetGroupName"], tg.get("VpcId", ""))
             if kind == LOG_GROUP:
-                logs = _client(target, "logs")
+                logs = client_for(target, "logs")
                 groups = logs.describe_log_groups(logGroupNamePrefix=ident).get("logGroups", [])
                 if not any(g["logGroupName"] == ident for g in groups):
                     return None
                 return CloudResource(kind, ident, arn, ident)
             if kind == KMS_KEY:
-                key = _client(target, "kms").describe_key(KeyId=ident)["KeyMetadata"]
+                key = client_for(target, "kms").describe_key(KeyId=ident)["KeyMetadata"]
                 if key.get("KeyManager") == "AWS":
                     return None  # AWS-managed keys are not ours to delete
                 description = key.get("Description", "")
@@ -174,7 +174,7 @@ _EC2_DESCRIBE = {
 def _describe_ec2(target: AwsTarget, kind: str, idents: list[str]) -> list[CloudResource]:
     """Security groups, network interfaces or volumes as they are now (up to 200 a call)."""
     call, list_key, id_filter, id_key, name_key, state_key = _EC2_DESCRIBE[kind]
-    ec2 = _client(target, "ec2")
+    ec2 = client_for(target, "ec2")
     found: list[CloudResource] = []
     with translate(target, f"describe {kind} resources"):
         for start in range(0, len(idents), 200):
@@ -206,20 +206,20 @@ def delete_cloud_resource(target: AwsTarget, resource: CloudResource) -> bool:
     with translate(target, f"delete {resource.arn}"):
         try:
             if kind == LOAD_BALANCER:
-                _client(target, "elbv2").delete_load_balancer(LoadBalancerArn=ident)
+                client_for(target, "elbv2").delete_load_balancer(LoadBalancerArn=ident)
             elif kind == TARGET_GROUP:
-                _client(target, "elbv2").delete_target_group(TargetGroupArn=ident)
+                client_for(target, "elbv2").delete_target_group(TargetGroupArn=ident)
             elif kind == SECURITY_GROUP:
-                _revoke_group_references(_client(target, "ec2"), ident)
-                _client(target, "ec2").delete_security_group(GroupId=ident)
+                _revoke_group_references(client_for(target, "ec2"), ident)
+                client_for(target, "ec2").delete_security_group(GroupId=ident)
             elif kind == NETWORK_INTERFACE:
-                _client(target, "ec2").delete_network_interface(NetworkInterfaceId=ident)
+                client_for(target, "ec2").delete_network_interface(NetworkInterfaceId=ident)
             elif kind == VOLUME:
-                _client(target, "ec2").delete_volume(VolumeId=ident)
+                client_for(target, "ec2").delete_volume(VolumeId=ident)
             elif kind == LOG_GROUP:
-                _client(target, "logs").delete_log_group(logGroupName=ident)
+                client_for(target, "logs").delete_log_group(logGroupName=ident)
             elif kind == KMS_KEY:
-                _client(target, "kms").schedule_key_deletion(
+                client_for(target, "kms").schedule_key_deletion(
                     KeyId=ident, PendingWindowInDays=KMS_PENDING_WINDOW_DAYS
                 )
             else:
@@ -268,7 +268,9 @@ def vpc_tags(
         return {}
     found: dict[str, dict[str, str]] = {}
     with translate(target, "describe VPCs"):
-        for page in _client(target, "ec2").get_paginator("describe_vpcs").paginate(Filters=filters):
+        for page in (
+            client_for(target, "ec2").get_paginator("describe_vpcs").paginate(Filters=filters)
+        ):
             for vpc in page.get("Vpcs", []):
                 found[vpc["VpcId"]] = {t["Key"]: t["Value"] for t in vpc.get("Tags", [])}
     return found
@@ -289,7 +291,7 @@ def ec2_states(target: AwsTarget, kind: str, idents: list[str]) -> dict[str, str
     states: dict[str, str] = {}
     if not idents:
         return states
-    ec2 = _client(target, "ec2")
+    ec2 = client_for(target, "ec2")
     with translate(target, f"describe {kind} resources"):
         filters = [{"Name": id_filter, "Values": idents}]
         for page in ec2.get_paginator(call).paginate(Filters=filters):

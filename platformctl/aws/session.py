@@ -60,7 +60,7 @@ class AwsTarget:
         )
 
 
-def _client(target: AwsTarget, service: str) -> Any:
+def client_for(target: AwsTarget, service: str) -> Any:
     # Clients are reused while nothing they read from the environment changes.
     aws_vars = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_")))
     return _cached_client(target, service, aws_vars)
@@ -69,10 +69,10 @@ def _client(target: AwsTarget, service: str) -> Any:
 @functools.lru_cache(maxsize=32)
 def _cached_client(target: AwsTarget, service: str, aws_vars: tuple[tuple[str, str], ...]) -> Any:
     del aws_vars  # part of the cache key only
-    return _new_client(target, service)
+    return new_client(target, service)
 
 
-def _new_client(target: AwsTarget, service: str) -> Any:
+def new_client(target: AwsTarget, service: str) -> Any:
     import boto3
     from botocore.config import Config
 

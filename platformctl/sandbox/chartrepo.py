@@ -131,7 +131,7 @@ def _helm_env(root: Path) -> dict[str, str]:
     }
 
 
-def _answers(url: str, timeout: float = 2.0) -> bool:
+def answers_http(url: str, timeout: float = 2.0) -> bool:
     import urllib.error
     import urllib.request
 
@@ -149,12 +149,12 @@ class ChartRepository:
     required = False
 
     def _live(self, record: Mapping[str, Any] | None) -> bool:
-        from platformctl.sandbox.component import _cmdline
+        from platformctl.sandbox.component import process_cmdline
 
         if not record or not isinstance(record.get("pid"), int):
             return False
         pid: int = record["pid"]
-        return proc.pid_alive(pid) and "http.server" in _cmdline(pid)
+        return proc.pid_alive(pid) and "http.server" in process_cmdline(pid)
 
     def _status(self, record: Mapping[str, Any], action: str) -> ComponentStatus:
         from platformctl.sandbox.component import ComponentStatus
@@ -188,7 +188,7 @@ class ChartRepository:
         return self._status(record, "running")
 
     def start(self, root: Path, options: SandboxOptions, reporter: Reporter) -> ComponentStatus:
-        from platformctl.sandbox.component import _now, port_free, read_record, write_record
+        from platformctl.sandbox.component import port_free, read_record, utc_now, write_record
 
         directory = offline.offline_dir(options.offline_dir, root=root)
         if directory is None or not offline_charts(directory):
@@ -206,7 +206,7 @@ class ChartRepository:
         record = read_record(root, self.name)
         if record is not None and self._live(record):
             endpoint = str(record.get("endpoint"))
-            if _answers(f"{endpoint}/index.yaml"):
+            if answers_http(f"{endpoint}/index.yaml"):
                 updated = {**record, "charts": charts, "offline_dir": str(directory)}
                 write_record(root, self.name, updated)
                 return self._status(updated, "reused")
@@ -232,14 +232,14 @@ class ChartRepository:
             "pid": pid,
             "port": port,
             "endpoint": endpoint,
-            "started_at": _now(),
+            "started_at": utc_now(),
             "log": str(log),
             "charts": charts,
             "offline_dir": str(directory),
         }
         write_record(root, self.name, record)
         deadline = time.monotonic() + options.wait_seconds
-        while not _answers(f"{endpoint}/index.yaml", timeout=1.0):
+        while not answers_http(f"{endpoint}/index.yaml", timeout=1.0):
             if not proc.pid_alive(pid) or time.monotonic() > deadline:
                 proc.stop(pid)
                 write_record(root, self.name, None)

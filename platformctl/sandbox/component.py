@@ -122,7 +122,7 @@ def write_record(root: Path, name: str, record: Mapping[str, Any] | None) -> Non
         path.unlink(missing_ok=True)
 
 
-def _cmdline(pid: int) -> str:
+def process_cmdline(pid: int) -> str:
     try:
         return (
             Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
@@ -140,7 +140,7 @@ def port_free(port: int) -> bool:
     return True
 
 
-def _answers(url: str, timeout: float = 2.0) -> bool:
+def answers_http(url: str, timeout: float = 2.0) -> bool:
     import urllib.error
     import urllib.request  # here: plan-all reads the sandbox's environment before it starts
 
@@ -153,5 +153,5 @@ def _answers(url: str, timeout: float = 2.0) -> bool:
         return False
 
 
-def _now() -> str:
+def utc_now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -16,11 +16,11 @@ from platformctl.report import Reporter
 from platformctl.sandbox.component import (
     ComponentStatus,
     SandboxOptions,
-    _answers,
-    _cmdline,
-    _now,
+    answers_http,
     port_free,
+    process_cmdline,
     read_record,
+    utc_now,
     write_record,
 )
 
@@ -42,7 +42,7 @@ class Moto:
         if not record or not isinstance(record.get("pid"), int):
             return False
         pid: int = record["pid"]
-        cmdline = _cmdline(pid)  # this module, or its name before the package layout
+        cmdline = process_cmdline(pid)  # this module, or its name before the package layout
         return proc.pid_alive(pid) and any(m in cmdline for m in EMULATOR_MODULES)
 
     def status(self, root: Path) -> ComponentStatus:
@@ -58,7 +58,7 @@ class Moto:
                 detail="not running (stale record: the recorded process is gone)",
             )
         endpoint = str(record.get("endpoint"))
-        answering = _answers(endpoint + self.health_path)
+        answering = answers_http(endpoint + self.health_path)
         return ComponentStatus(
             self.name,
             True,
@@ -74,7 +74,7 @@ class Moto:
         record = read_record(root, self.name)
         replaced = False
         if record is not None:
-            if self._live(record) and _answers(str(record.get("endpoint")) + self.health_path):
+            if self._live(record) and answers_http(str(record.get("endpoint")) + self.health_path):
                 if options.port is not None and options.port != record.get("port"):
                     reporter.warn(
                         f"moto is already running on port {record.get('port')}; --port "
@@ -119,7 +119,7 @@ class Moto:
                 env={"MOTO_IAM_LOAD_MANAGED_POLICIES": "true", "AWS_EC2_METADATA_DISABLED": "true"},
                 log_path=log_path,
             )
-            started_at = _now()
+            started_at = utc_now()
             write_record(
                 root,
                 self.name,
@@ -133,7 +133,7 @@ class Moto:
             )
         try:
             deadline = time.monotonic() + options.wait_seconds
-            while not _answers(endpoint + self.health_path, timeout=1.0):
+            while not answers_http(endpoint + self.health_path, timeout=1.0):
                 if not proc.pid_alive(pid) or time.monotonic() > deadline:
                     tail = _tail(log_path, start=log_start)
                     raise OperationError(

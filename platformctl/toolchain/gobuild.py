@@ -17,13 +17,13 @@ from platformctl.report import Reporter
 from platformctl.toolchain.catalog import GoBuild, ToolSpec
 from platformctl.toolchain.staging import (
     Installed,
-    _begin_log,
-    _failed,
-    _fill,
-    _finish,
-    _run_logged,
-    _Staging,
+    Staging,
+    begin_log,
+    build_failed,
+    fill_version,
+    finish_install,
     log_path,
+    run_logged,
 )
 
 _MISSING_VERSION_MARKERS = (
@@ -37,7 +37,7 @@ _MISSING_VERSION_MARKERS = (
 )
 
 
-def _go_env(extra: Mapping[str, str] | None = None, *, mod_mod: bool = False) -> dict[str, str]:
+def go_env(extra: Mapping[str, str] | None = None, *, mod_mod: bool = False) -> dict[str, str]:
     env = {"CGO_ENABLED": "0", "GOTOOLCHAIN": os.environ.get("GOTOOLCHAIN", "auto") or "auto"}
     if env["GOTOOLCHAIN"] == "local":
         env["GOTOOLCHAIN"] = "auto"
@@ -50,7 +50,7 @@ def _go_env(extra: Mapping[str, str] | None = None, *, mod_mod: bool = False) ->
 
 
 def _ldflags(build: GoBuild, version: str) -> str:
-    return " ".join(["-s", "-w", *(_fill(flag, version) for flag in build.ldflags)])
+    return " ".join(["-s", "-w", *(fill_version(flag, version) for flag in build.ldflags)])
 
 
 def _module_version(build: GoBuild, version: str) -> str:
@@ -58,7 +58,10 @@ def _module_version(build: GoBuild, version: str) -> str:
 
 
 def _packages(build: GoBuild, version: str) -> list[str]:
-    packages = [_fill(build.package, version), *(_fill(p, version) for p in build.extra_packages)]
+    packages = [
+        fill_version(build.package, version),
+        *(fill_version(p, version) for p in build.extra_packages),
+    ]
     if build.style == "install":
         return [
             build.module if p in (".", "") else build.module + "/" + p.removeprefix("./")
@@ -113,7 +116,7 @@ def check_go_version_exists(spec: ToolSpec, build: GoBuild, version: str) -> Non
     modver = f"{build.module}@{_module_version(build, version)}"
     try:
         done = proc.run(
-            ["go", "list", "-m", "-json", modver], check=False, env=_go_env(), timeout=120
+            ["go", "list", "-m", "-json", modver], check=False, env=go_env(), timeout=120
         )
     except ProcessError as exc:
         raise OperationError(
@@ -150,7 +153,7 @@ class _Job:
         return f"{self.build.module}@{_module_version(self.build, self.version)}"
 
     def run(self, cmd: Sequence[str], *, cwd: Path, env: Mapping[str, str]) -> str:
-        _run_logged(
+        run_logged(
             cmd,
             spec=self.spec,
             version=self.version,
@@ -162,18 +165,18 @@ class _Job:
         return shlex.join(cmd)
 
 
-def _go_build(
+def go_build(
     spec: ToolSpec, build: GoBuild, version: str, reporter: Reporter, label: str
 ) -> Installed:
     check_go_version_exists(spec, build, version)
     reporter.step(f"{label}: go build ({build.style}) — cold builds take minutes")
-    _begin_log(spec, version, f"go build, style {build.style}")
-    staging = _Staging(spec, version)
+    begin_log(spec, version, f"go build, style {build.style}")
+    staging = Staging(spec, version)
     try:
         with tempfile.TemporaryDirectory(prefix=f"platformctl-{spec.name}-") as scratch:
             job = _Job(spec, build, version, reporter, Path(scratch), staging.bin)
             steps = _GO_STYLES[build.style](job)
-        return _finish(
+        return finish_install(
             staging,
             spec,
             version=version,
@@ -190,7 +193,7 @@ def _go_build(
 def _go_install(job: _Job) -> list[str]:
     ldflags = _ldflags(job.build, job.version)
     tag = _module_version(job.build, job.version)
-    env = _go_env({"GOBIN": str(job.bin_dir)})
+    env = go_env({"GOBIN": str(job.bin_dir)})
     return [
         job.run(
             ["go", "install", "-v", "-trimpath", "-ldflags", ldflags, f"{package}@{tag}"],
@@ -205,18 +208,18 @@ def _download_module(job: _Job) -> dict[str, str]:
     log = log_path(job.spec, job.version)
     cmd = ["go", "mod", "download", "-json", job.modver]
     try:
-        done = proc.run(cmd, env=_go_env(), timeout=1800)
+        done = proc.run(cmd, env=go_env(), timeout=1800)
         data = json.loads(done.stdout)
     except (ProcessError, ValueError) as exc:
         with log.open("a", encoding="utf-8") as handle:
             handle.write(f"$ {shlex.join(cmd)}\n{exc}\n")
             if isinstance(exc, ProcessError):
                 handle.write(exc.output + "\n")
-        raise _failed(job.spec, job.version, "download", log) from exc
+        raise build_failed(job.spec, job.version, "download", log) from exc
     if not isinstance(data, dict) or data.get("Error") or not data.get("Dir"):
         with log.open("a", encoding="utf-8") as handle:
             handle.write(f"$ {shlex.join(cmd)}\n{done.stdout}\n")
-        raise _failed(job.spec, job.version, "download", log)
+        raise build_failed(job.spec, job.version, "download", log)
     return {str(k): str(v) for k, v in data.items()}
 
 
@@ -251,7 +254,7 @@ def wrapper_go_mod(build: GoBuild, version: str, required_go_mod: Path | None) -
                 for r in parsed.get("Replace") or []
                 if str(r["New"]["Path"]).startswith(("./", "../"))
             }
-            staged = _fill(build.staging_version, version)
+            staged = fill_version(build.staging_version, version)
             replaces = [
                 f"\t{r['Path']} => {r['Path']} {staged}"
                 for r in parsed.get("Require") or []
@@ -284,7 +287,7 @@ def _go_build_in(job: _Job, src: Path) -> str:
     out = f"{job.bin_dir}/" if len(packages) > 1 else str(job.bin_dir / job.spec.executable)
     ldflags = _ldflags(job.build, job.version)
     cmd = ["go", "build", "-v", "-trimpath", "-o", out, "-ldflags", ldflags, *packages]
-    return job.run(cmd, cwd=src, env=_go_env(mod_mod=True))
+    return job.run(cmd, cwd=src, env=go_env(mod_mod=True))
 
 
 _GO_STYLES: dict[str, Callable[[_Job], list[str]]] = {

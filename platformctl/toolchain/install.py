@@ -25,20 +25,20 @@ from platformctl.errors import OperationError, UsageError
 from platformctl.report import Reporter
 from platformctl.toolchain.catalog import CATALOG, ToolSpec
 from platformctl.toolchain.gobuild import (
-    _go_build,
+    go_build,
     go_commands,
 )
 from platformctl.toolchain.locate import build_info, cached_path, probe_version
-from platformctl.toolchain.pipvenv import _pip_install
+from platformctl.toolchain.pipvenv import pip_install
 from platformctl.toolchain.release import (
-    _try_download,
+    try_download,
 )
 from platformctl.toolchain.staging import (
     Installed,
-    _fill,
-    _version_ok,
+    fill_version,
     is_cached,
     tool_home,
+    version_ok,
 )
 from platformctl.toolchain.versions import Pin, load_pins
 
@@ -165,20 +165,20 @@ def install_one(
     on_path = shutil.which(spec.executable)
     if on_path:
         found = probe_version(spec, Path(on_path))
-        if _version_ok(version, found):
+        if version_ok(version, found):
             reporter.step(f"{label}: using {on_path} (version {found})")
             return Installed(spec.name, version, "PATH", on_path, note=f"found {found}")
         reporter.info(f"{on_path} reports {found or 'no version'}, not {version}; installing")
     if dry_run:
         return _plan(spec, version, reporter, label)
     if spec.release:
-        downloaded = _try_download(spec, version, reporter, label)
+        downloaded = try_download(spec, version, reporter, label)
         if downloaded is not None:
             return downloaded
     if spec.go is not None:
-        return _go_build(spec, spec.go, version, reporter, label)
+        return go_build(spec, spec.go, version, reporter, label)
     if spec.pip_package is not None:
-        return _pip_install(spec, spec.pip_package, version, reporter, label)
+        return pip_install(spec, spec.pip_package, version, reporter, label)
     raise OperationError(
         f"{spec.name} {version}: the release download is unreachable and there is no way to "
         "build it from source here.",
@@ -223,7 +223,7 @@ def _install_offline(
 def _check_only(spec: ToolSpec, version: str, reporter: Reporter, label: str) -> Installed:
     on_path = shutil.which(spec.executable)
     found = probe_version(spec, Path(on_path)) if on_path else None
-    if _version_ok(version, found):
+    if version_ok(version, found):
         reporter.step(f"{label}: {on_path} reports {found} (checked, never installed)")
         return Installed(spec.name, version, "checked", on_path or "", note=f"found {found}")
     reporter.warn(
@@ -237,7 +237,7 @@ def _plan(spec: ToolSpec, version: str, reporter: Reporter, label: str) -> Insta
     steps: list[str] = []
     for asset in spec.release:
         steps.append(
-            f"download {_fill(asset.url, version)} (sha256 from {_fill(asset.checksums, version)})"
+            f"download {fill_version(asset.url, version)} (sha256 from {fill_version(asset.checksums, version)})"
         )
     if spec.go is not None:
         steps.extend(shlex.join(cmd) for cmd in go_commands(spec, spec.go, version))

@@ -22,33 +22,33 @@ from platformctl import proc
 from platformctl.errors import OperationError, ProcessError
 from platformctl.report import Reporter
 from platformctl.toolchain.catalog import OfflineSource, ToolSpec
-from platformctl.toolchain.gobuild import _go_env
+from platformctl.toolchain.gobuild import go_env
 from platformctl.toolchain.locate import cached_path
 from platformctl.toolchain.offline import sha256_file, unpack, verified
 from platformctl.toolchain.staging import (
     Installed,
-    _begin_log,
-    _fill,
-    _go_version,
-    _goarch,
-    _goos,
-    _peak_rss_kb,
-    _run_logged,
-    _Staging,
+    Staging,
+    begin_log,
+    children_peak_rss_kb,
+    fill_version,
+    go_version,
+    goarch,
+    goos,
     log_path,
+    run_logged,
 )
 
 MIRROR_HOST = "registry.opentofu.org"
 
 
 def archive_name(source: OfflineSource, version: str) -> str:
-    return _fill(source.archive, version)
+    return fill_version(source.archive, version)
 
 
 def build_commands(spec: ToolSpec, version: str) -> list[str]:
     """The steps of a build, for --dry-run and the log (<offline>, <src>, <tmp> placeholders)."""
     assert spec.offline is not None
-    ldflags = " ".join(["-s", "-w", *(_fill(f, version) for f in spec.offline.ldflags)])
+    ldflags = " ".join(["-s", "-w", *(fill_version(f, version) for f in spec.offline.ldflags)])
     archive = archive_name(spec.offline, version)
     return [
         f"sha256 of <offline>/{archive} checked against <offline>/SHA256SUMS",
@@ -62,7 +62,7 @@ def build_commands(spec: ToolSpec, version: str) -> list[str]:
                 ldflags,
                 "-o",
                 f"<tmp>/bin/{spec.executable}",
-                _fill(spec.offline.package, version),
+                fill_version(spec.offline.package, version),
             ]
         ),
     ]
@@ -90,12 +90,14 @@ def build(spec: ToolSpec, version: str, offline: Path, reporter: Reporter, label
     reporter.step(
         f"{label}: go build from {archive_rel} (cold builds take minutes; the AWS provider ~40 min)"
     )
-    _begin_log(spec, version, f"go build from the offline source {archive_rel}")
-    staging = _Staging(spec, version)
+    begin_log(spec, version, f"go build from the offline source {archive_rel}")
+    staging = Staging(spec, version)
     try:
         with tempfile.TemporaryDirectory(prefix=f"platformctl-{spec.name}-") as scratch:
             src = unpack(archive, Path(scratch))
-            ldflags = " ".join(["-s", "-w", *(_fill(f, version) for f in spec.offline.ldflags)])
+            ldflags = " ".join(
+                ["-s", "-w", *(fill_version(f, version) for f in spec.offline.ldflags)]
+            )
             out = staging.bin / spec.executable
             cmd = [
                 "go",
@@ -106,15 +108,15 @@ def build(spec: ToolSpec, version: str, offline: Path, reporter: Reporter, label
                 ldflags,
                 "-o",
                 str(out),
-                _fill(spec.offline.package, version),
+                fill_version(spec.offline.package, version),
             ]
-            _run_logged(
+            run_logged(
                 cmd,
                 spec=spec,
                 version=version,
                 step="build",
                 cwd=src,
-                env=_go_env(mod_mod=True),
+                env=go_env(mod_mod=True),
                 reporter=reporter,
             )
         if not os.access(out, os.X_OK):
@@ -124,7 +126,7 @@ def build(spec: ToolSpec, version: str, offline: Path, reporter: Reporter, label
             )
         main_module = _main_module(spec, version, out)
         seconds = round(time.monotonic() - staging.started, 1)
-        peak = _peak_rss_kb()
+        peak = children_peak_rss_kb()
         size = out.stat().st_size
         staging.commit(
             {
@@ -139,7 +141,7 @@ def build(spec: ToolSpec, version: str, offline: Path, reporter: Reporter, label
                 "peak_rss_exact": peak > staging.rss_before,
                 "sizes": {spec.executable: size},
                 "steps": [shlex.join(cmd)],
-                "go": _go_version(),
+                "go": go_version(),
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             }
         )
@@ -192,7 +194,7 @@ def mirror_entry(spec: ToolSpec, version: str, mirror: Path) -> Path:
     """<mirror>/registry.opentofu.org/<namespace>/<type>/<version>/<os>_<arch>/<binary>."""
     assert spec.provider is not None
     namespace, kind = spec.provider.split("/", 1)
-    platform_dir = mirror / MIRROR_HOST / namespace / kind / version / f"{_goos()}_{_goarch()}"
+    platform_dir = mirror / MIRROR_HOST / namespace / kind / version / f"{goos()}_{goarch()}"
     return platform_dir / f"terraform-provider-{kind}_v{version}"
 
 

@@ -10,20 +10,20 @@ from platformctl.report import Reporter
 from platformctl.toolchain.catalog import ToolSpec
 from platformctl.toolchain.staging import (
     Installed,
-    _begin_log,
-    _finish,
-    _run_logged,
-    _Staging,
+    Staging,
+    begin_log,
+    finish_install,
     log_path,
+    run_logged,
 )
 
 
-def _pip_install(
+def pip_install(
     spec: ToolSpec, package: str, version: str, reporter: Reporter, label: str
 ) -> Installed:
     reporter.step(f"{label}: pip install {package}=={version} into a venv")
-    _begin_log(spec, version, "pip install into a venv")
-    staging = _Staging(spec, version)
+    begin_log(spec, version, "pip install into a venv")
+    staging = Staging(spec, version)
     venv = staging.dir / "venv"
     try:
         base = getattr(sys, "_base_executable", sys.executable)
@@ -34,7 +34,7 @@ def _pip_install(
         ]
         for cmd in steps:
             try:
-                _run_logged(
+                run_logged(
                     cmd,
                     spec=spec,
                     version=version,
@@ -60,7 +60,7 @@ def _pip_install(
             encoding="utf-8",
         )
         launcher.chmod(0o755)
-        return _finish(
+        return finish_install(
             staging,
             spec,
             version=version,

@@ -17,10 +17,10 @@ from platformctl.report import Reporter
 from platformctl.toolchain.catalog import ReleaseAsset, ToolSpec
 from platformctl.toolchain.staging import (
     Installed,
-    _begin_log,
-    _fill,
-    _finish,
-    _Staging,
+    Staging,
+    begin_log,
+    fill_version,
+    finish_install,
     log_path,
 )
 
@@ -84,20 +84,20 @@ def extract_member(archive: Path, member: str, dest: Path) -> None:
     dest.chmod(0o755)
 
 
-def _try_download(spec: ToolSpec, version: str, reporter: Reporter, label: str) -> Installed | None:
-    urls = [_fill(asset.url, version) for asset in spec.release]
+def try_download(spec: ToolSpec, version: str, reporter: Reporter, label: str) -> Installed | None:
+    urls = [fill_version(asset.url, version) for asset in spec.release]
     if not all(_host_reachable(url) for url in urls):
         reporter.info(f"{label}: release download unreachable; building from source")
         return None
     reporter.step(f"{label}: downloading the release")
-    _begin_log(spec, version, "release download")
-    staging = _Staging(spec, version)
+    begin_log(spec, version, "release download")
+    staging = Staging(spec, version)
     steps: list[str] = []
     try:
         with tempfile.TemporaryDirectory(prefix=f"platformctl-{spec.name}-") as scratch:
             for asset in spec.release:
                 steps.append(_download_asset(spec, version, asset, Path(scratch), staging.bin))
-        return _finish(
+        return finish_install(
             staging,
             spec,
             version=version,
@@ -120,12 +120,12 @@ def _try_download(spec: ToolSpec, version: str, reporter: Reporter, label: str) 
 def _download_asset(
     spec: ToolSpec, version: str, asset: ReleaseAsset, scratch: Path, bin_dir: Path
 ) -> str:
-    url = _fill(asset.url, version)
+    url = fill_version(asset.url, version)
     name = url.rsplit("/", 1)[-1]
     archive = scratch / name
     _fetch(url, archive)
     sums = scratch / (name + ".sums")
-    _fetch(_fill(asset.checksums, version), sums)
+    _fetch(fill_version(asset.checksums, version), sums)
     wanted = expected_sha256(sums.read_text(encoding="utf-8", errors="replace"), name)
     digest = hashlib.sha256(archive.read_bytes()).hexdigest()
     if wanted is None or wanted != digest:
@@ -134,6 +134,6 @@ def _download_asset(
             f"({digest} vs {wanted or 'no entry'}); nothing was installed.",
             hint=f"see {log_path(spec, version)}",
         )
-    member = _fill(asset.member, version) if asset.member else name
+    member = fill_version(asset.member, version) if asset.member else name
     extract_member(archive, member, bin_dir / asset.executable)
     return f"download {url} (sha256 {digest})"

@@ -57,20 +57,20 @@ def version_parts(version: str) -> dict[str, str]:
     return {"version": version, "major": bits[0], "minor": bits[1], "patch": bits[2]}
 
 
-def _fill(template: str, version: str) -> str:
-    return template.format(**version_parts(version), os=_goos(), arch=_goarch())
+def fill_version(template: str, version: str) -> str:
+    return template.format(**version_parts(version), os=goos(), arch=goarch())
 
 
-def _goos() -> str:
+def goos() -> str:
     return sys.platform if sys.platform != "linux2" else "linux"
 
 
-def _goarch() -> str:
+def goarch() -> str:
     machine = platform.machine().lower()
     return {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(machine, machine)
 
 
-def _version_ok(wanted: str, found: str | None) -> bool:
+def version_ok(wanted: str, found: str | None) -> bool:
     from platformctl.toolchain.doctor import versions_match
 
     return versions_match(wanted, found)
@@ -88,7 +88,7 @@ def log_path(spec: ToolSpec, version: str) -> Path:
     return tools_dir() / spec.name / f"{version}.log"
 
 
-class _Staging:
+class Staging:
     """A temp dir beside tools/<tool>/<version>, renamed into place by `commit`."""
 
     def __init__(self, spec: ToolSpec, version: str) -> None:
@@ -101,7 +101,7 @@ class _Staging:
         self.bin = self.dir / "bin"
         self.bin.mkdir()
         self.started = time.monotonic()
-        self.rss_before = _peak_rss_kb()
+        self.rss_before = children_peak_rss_kb()
 
     def commit(self, info: Mapping[str, object]) -> None:
         (self.dir / BUILD_INFO).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
@@ -117,13 +117,13 @@ class _Staging:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def _peak_rss_kb() -> int:
+def children_peak_rss_kb() -> int:
     # ru_maxrss of RUSAGE_CHILDREN is the largest resident set of any waited-for descendant
     # (Linux propagates it up through `go` to its compile/link children), in KiB.
     return int(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 
 
-def _run_logged(
+def run_logged(
     cmd: Sequence[str],
     *,
     spec: ToolSpec,
@@ -142,12 +142,12 @@ def _run_logged(
     try:
         code = proc.stream(cmd, cwd=cwd, env=env, log_path=log, on_line=on_line)
     except ProcessError as exc:
-        raise _failed(spec, version, step, log) from exc
+        raise build_failed(spec, version, step, log) from exc
     if code != 0:
-        raise _failed(spec, version, step, log, code)
+        raise build_failed(spec, version, step, log, code)
 
 
-def _failed(
+def build_failed(
     spec: ToolSpec, version: str, step: str, log: Path, code: int | None = None
 ) -> OperationError:
     how = f" (exit code {code})" if code is not None else ""
@@ -161,8 +161,8 @@ def _sizes(bin_dir: Path) -> dict[str, int]:
     return {p.name: p.stat().st_size for p in sorted(bin_dir.iterdir()) if p.is_file()}
 
 
-def _finish(
-    staging: _Staging,
+def finish_install(
+    staging: Staging,
     spec: ToolSpec,
     *,
     version: str,
@@ -178,7 +178,7 @@ def _finish(
             f"build log: {log_path(spec, version)}."
         )
     seconds = round(time.monotonic() - staging.started, 1)
-    peak = _peak_rss_kb()
+    peak = children_peak_rss_kb()
     # The counter is a high-water mark per process: when this install did not raise it, its
     # own peak is only known to be at most `peak` (install one tool per run to measure).
     peak_exact = peak > staging.rss_before
@@ -192,13 +192,13 @@ def _finish(
         "peak_rss_exact": peak_exact,
         "sizes": sizes,
         "steps": list(steps),
-        "go": _go_version() if source == "go-build" else None,
+        "go": go_version() if source == "go-build" else None,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     staging.commit(info)
     path = cached_path(spec, version)
     found = probe_version(spec, path)
-    if not _version_ok(version, found):
+    if not version_ok(version, found):
         reporter.warn(f"{path} reports version {found or 'unknown'}, not {version}.")
     reporter.info(
         f"{label}: {source} in {seconds:.0f} s, peak {peak / 1024:.0f} MiB, "
@@ -218,14 +218,14 @@ def _finish(
     )
 
 
-def _go_version() -> str:
+def go_version() -> str:
     try:
         return proc.run(["go", "env", "GOVERSION"], timeout=60).stdout.strip()
     except ProcessError:
         return ""
 
 
-def _begin_log(spec: ToolSpec, version: str, how: str) -> None:
+def begin_log(spec: ToolSpec, version: str, how: str) -> None:
     log = log_path(spec, version)
     log.parent.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())

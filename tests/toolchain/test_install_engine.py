@@ -172,7 +172,7 @@ def test_release_download_verifies_checksum_and_installs(
 ) -> None:
     base, files = release_server
     spec = _release_spec(base, zipped=zipped)
-    name = staging._fill(spec.release[0].url, "2.0.1").rsplit("/", 1)[-1]
+    name = staging.fill_version(spec.release[0].url, "2.0.1").rsplit("/", 1)[-1]
     archive = (_zip if zipped else _tar_gz)("faketool-2.0.1/pcfaketool", _SCRIPT)
     files[f"v2.0.1/{name}"] = archive
     files["v2.0.1/SHA256SUMS"] = f"{hashlib.sha256(archive).hexdigest()}  {name}\n".encode()
@@ -191,7 +191,7 @@ def test_release_with_bad_checksum_installs_nothing(
 ) -> None:
     base, files = release_server
     spec = _release_spec(base, zipped=False)
-    name = staging._fill(spec.release[0].url, "2.0.1").rsplit("/", 1)[-1]
+    name = staging.fill_version(spec.release[0].url, "2.0.1").rsplit("/", 1)[-1]
     files[f"v2.0.1/{name}"] = _tar_gz("faketool-2.0.1/pcfaketool", _SCRIPT)
     files["v2.0.1/SHA256SUMS"] = f"{'0' * 64}  {name}\n".encode()
 
