@@ -3,7 +3,8 @@
 For each pinned tool, in this order:
   (a) a binary on PATH whose version matches the pin is used as it is (nothing is built);
   (b) otherwise the official release is downloaded and its SHA-256 checked, when the
-      download host answers within a short timeout;
+      download host answers within a short timeout (never tried in offline mode,
+      platformctl.network);
   (c) otherwise it is built from the Go module proxy (styles "install", "copy" and
       "wrapper" of catalog.GoBuild) or, for awscli, pip-installed into a venv.
 
@@ -122,25 +123,13 @@ def install_tools(
     *,
     only: Sequence[str] = (),
     dry_run: bool = False,
-    providers: bool = False,
-    offline: Path | None = None,
 ) -> InstallResult:
-    """Install every pinned tool (or those in `only`) into the tools cache.
-
-    Providers (pins with a registry address) are included with `providers` or when named in
-    `only`; programs built from offline sources need `offline` (see platformctl.toolchain.offline).
-    """
-    chosen = [
-        (pin, spec)
-        for pin, spec in select_pins(root, only)
-        if providers or spec.provider is None or pin.name in only
-    ]
+    """Install every pinned tool (or those in `only`) into the tools cache."""
+    chosen = select_pins(root, only)
     results: list[Installed] = []
     for index, (pin, spec) in enumerate(chosen, start=1):
         label = f"[{index}/{len(chosen)}] {pin.name} {pin.version}"
-        results.append(
-            install_one(spec, pin.version, reporter, label=label, dry_run=dry_run, offline=offline)
-        )
+        results.append(install_one(spec, pin.version, reporter, label=label, dry_run=dry_run))
     return InstallResult(tuple(results), dry_run)
 
 
@@ -151,12 +140,9 @@ def install_one(
     *,
     label: str | None = None,
     dry_run: bool = False,
-    offline: Path | None = None,
 ) -> Installed:
     """Make one tool of one version available; see the module docstring for the order."""
     label = label or f"{spec.name} {version}"
-    if spec.offline is not None:
-        return _install_offline(spec, version, reporter, label, dry_run, offline)
     if is_cached(spec, version):
         reporter.step(f"{label}: cached")
         return Installed(spec.name, version, "cached", str(cached_path(spec, version)))
@@ -179,45 +165,17 @@ def install_one(
         return go_build(spec, spec.go, version, reporter, label)
     if spec.pip_package is not None:
         return pip_install(spec, spec.pip_package, version, reporter, label)
+    from platformctl.network import offline
+
+    why = (
+        "offline mode tries no release download"
+        if offline()
+        else "the release download is unreachable"
+    )
     raise OperationError(
-        f"{spec.name} {version}: the release download is unreachable and there is no way to "
-        "build it from source here.",
+        f"{spec.name} {version}: {why} and there is no way to build it from source here.",
         hint=f"install {spec.executable} {version} yourself and put it on PATH.",
     )
-
-
-def _install_offline(
-    spec: ToolSpec,
-    version: str,
-    reporter: Reporter,
-    label: str,
-    dry_run: bool,
-    offline: Path | None,
-) -> Installed:
-    """A program built from an offline source: cached, else built, else skipped with a reason."""
-    from platformctl.toolchain import offline_build
-
-    if is_cached(spec, version):
-        note = "" if dry_run else offline_build.publish(spec, version)
-        reporter.step(f"{label}: cached")
-        return Installed(spec.name, version, "cached", str(cached_path(spec, version)), note=note)
-    if offline is None:
-        why = (
-            "OpenTofu takes it from the registry"
-            if spec.provider
-            else "it is built only from an offline directory"
-        )
-        reporter.step(f"{label}: skipped (no offline directory; {why})")
-        return Installed(spec.name, version, "skipped", note=f"no offline directory; {why}")
-    if dry_run:
-        reporter.step(f"{label}: would build into {tool_home(spec, version) / 'bin'}")
-        steps = offline_build.build_commands(spec, version)
-        for step in steps:
-            reporter.info(step)
-        return Installed(
-            spec.name, version, "planned", str(cached_path(spec, version)), steps=tuple(steps)
-        )
-    return offline_build.build(spec, version, offline, reporter, label)
 
 
 def _check_only(spec: ToolSpec, version: str, reporter: Reporter, label: str) -> Installed:

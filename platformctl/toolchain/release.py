@@ -85,6 +85,11 @@ def extract_member(archive: Path, member: str, dest: Path) -> None:
 
 
 def try_download(spec: ToolSpec, version: str, reporter: Reporter, label: str) -> Installed | None:
+    from platformctl.network import offline
+
+    if offline():
+        reporter.info(f"{label}: offline mode, no release download; building from source")
+        return None
     urls = [fill_version(asset.url, version) for asset in spec.release]
     if not all(_host_reachable(url) for url in urls):
         reporter.info(f"{label}: release download unreachable; building from source")

@@ -24,6 +24,8 @@ from platformctl.toolchain.catalog import CATALOG, GoBuild, ReleaseAsset, ToolSp
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "cache"
     monkeypatch.setenv("PLATFORMCTL_CACHE", str(root))
+    # The release tests download from a server on 127.0.0.1, which offline mode never tries.
+    monkeypatch.delenv("PLATFORMCTL_OFFLINE", raising=False)
     release._reachable.clear()
     return root
 
@@ -122,9 +124,11 @@ def _zip(member: str, data: bytes) -> bytes:
 @pytest.fixture
 def release_server() -> Iterator[tuple[str, dict[str, bytes]]]:
     files: dict[str, bytes] = {}
+    requests: list[str] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            requests.append(self.path)
             body = files.get(self.path.lstrip("/"))
             self.send_response(200 if body is not None else 404)
             self.end_headers()
@@ -140,6 +144,7 @@ def release_server() -> Iterator[tuple[str, dict[str, bytes]]]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
+        files["__requests__"] = requests  # type: ignore[assignment]
         yield f"http://127.0.0.1:{server.server_address[1]}", files
     finally:
         server.shutdown()
@@ -217,3 +222,23 @@ def test_unreachable_release_host_falls_through_quickly(cache: Path) -> None:
         reporter.messages
     )
     assert _tree(cache) == []
+
+
+def test_offline_mode_tries_no_release_download(
+    cache: Path, release_server: tuple[str, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base, files = release_server
+    spec = _release_spec(base, zipped=False)
+    name = staging.fill_version(spec.release[0].url, "2.0.1").rsplit("/", 1)[-1]
+    archive = _tar_gz("faketool-2.0.1/pcfaketool", _SCRIPT)
+    files[f"v2.0.1/{name}"] = archive
+    files["v2.0.1/SHA256SUMS"] = f"{hashlib.sha256(archive).hexdigest()}  {name}\n".encode()
+    monkeypatch.setenv("PLATFORMCTL_OFFLINE", "1")
+    reporter = SilentReporter()
+    with pytest.raises(OperationError, match="no way to build it from source"):
+        install.install_one(spec, "2.0.1", reporter)
+    assert files["__requests__"] == []  # the server was never asked
+    assert (
+        "info",
+        "faketool 2.0.1: offline mode, no release download; building from source",
+    ) in reporter.messages
