@@ -31,13 +31,17 @@ def training_operator(
     """Build the Kubeflow Training Operator chart of the version pinned in .tool-versions.
 
     The chart holds exactly what `kubectl kustomize manifests/overlays/standalone` renders at
-    the pinned tag (from --offline-dir when given, else from upstream over git), minus the
-    Namespace. It is built once per version into ~/.cache/platformctl/charts. The kubeflow
-    unit runs this command as a terragrunt hook before each plan, apply and destroy.
+    the pinned tag, minus the Namespace. The tree comes from --offline-dir when given, else
+    from the Go module github.com/kubeflow/training-operator (the Go module proxy serves it
+    with its manifests/), else, unless --offline, from upstream git. It is built once per
+    version into ~/.cache/platformctl/charts. The kubeflow unit runs this command as a
+    terragrunt hook before each plan, apply and destroy.
 
     Examples:
 
       platformctl chart training-operator
+
+      platformctl --offline chart training-operator --json
 
       platformctl chart training-operator --out charts --offline-dir ../shared/offline
     """

@@ -12,9 +12,12 @@ texts (what `controller-gen crd:maxDescLen=0` produces). With them, Helm's relea
 of these six CRDs is 1.3 MB, over the 1 MiB limit of the Secret Helm keeps it in; without
 them it is about 0.2 MB. Validation is unchanged; only `kubectl explain` has less to say.
 
-The tree comes from the offline directory (manifests/training-operator-v<version>.tar.gz,
-checksummed) when one is given, else from upstream (`kubectl kustomize` of the tagged git
-URL, which needs git and the network). Charts are built once per version into the cache.
+The kustomize tree comes, in this order, from the offline directory
+(manifests/training-operator-v<version>.tar.gz, checksummed) when one is given; from the Go
+module github.com/kubeflow/training-operator at the tag, which carries `manifests/` and is
+served by the Go module proxy (checksummed by Go's sum database); else, unless offline, from
+upstream git (`kubectl kustomize` of the tagged URL). Charts are built once per version
+into the cache.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from platformctl.fsutil import write_atomic
 from platformctl.paths import cache_dir
 
 NAME = "training-operator"
+MODULE = "github.com/kubeflow/training-operator"
 UPSTREAM = "github.com/kubeflow/trainer.git/manifests/overlays/standalone?ref=v{version}"
 OFFLINE_ARCHIVE = "manifests/training-operator-v{version}.tar.gz"
 OVERLAY = "manifests/overlays/standalone"
@@ -86,6 +90,18 @@ def copy_chart(chart: Chart, out_dir: Path) -> Path:
 
 def _render(version: str, kubectl: Path, offline: Path | None) -> tuple[str, str]:
     if offline is None:
+        module = module_tree(version)
+        if module is not None:
+            return _kustomize(kubectl, str(module / OVERLAY)), f"{MODULE}@v{version}"
+        from platformctl.network import offline as offline_mode
+
+        if offline_mode():
+            raise OperationError(
+                f"No source for the Training Operator {version} manifests in offline mode: "
+                f"no offline directory is given and Go cannot download {MODULE}@v{version}.",
+                hint="install Go (it reads the module proxy), or give --offline-dir DIR with "
+                f"{OFFLINE_ARCHIVE.format(version=version)}.",
+            )
         target = UPSTREAM.format(version=version)
         return _kustomize(kubectl, target), target
     from platformctl.toolchain.offline import unpack, verified
@@ -97,6 +113,29 @@ def _render(version: str, kubectl: Path, offline: Path | None) -> tuple[str, str
         if not (top / OVERLAY).is_dir():
             raise OperationError(f"{archive.name} does not hold {OVERLAY}.")
         return _kustomize(kubectl, str(top / OVERLAY)), str(archive)
+
+
+def module_tree(version: str) -> Path | None:
+    """The Go module's tree at the tag (read-only, in Go's module cache), or None when Go is
+    not installed or cannot download it."""
+    import json
+
+    from platformctl.toolchain.gobuild import go_env
+
+    try:
+        done = proc.run(
+            ["go", "mod", "download", "-json", f"{MODULE}@v{version}"],
+            env=go_env(),
+            check=False,
+            timeout=600,
+        )
+        data = json.loads(done.stdout or "{}")
+    except (ProcessError, ValueError):
+        return None
+    directory = Path(str(data.get("Dir", ""))) if isinstance(data, dict) else None
+    if directory is None or data.get("Error") or not (directory / OVERLAY).is_dir():
+        return None
+    return directory
 
 
 def _kustomize(kubectl: Path, target: str) -> str:

@@ -1,7 +1,7 @@
 """The Training Operator's controller as a local process of the sandbox.
 
 On a real cluster the Kubeflow Training Operator runs in a pod. The sandbox has no
-kubelets that run containers, so the controller (built from the offline source, pinned
+kubelets that run containers, so the controller (built from the Go module proxy, pinned
 1.9.2) runs here instead, against the sandbox API server, and does its real work: a
 PyTorchJob gets its master and worker pods and Services, kwok plays those pods on the fake
 nodes, and the operator reports the job's conditions from them.
@@ -117,8 +117,8 @@ def locate_operator(root: Path) -> Path:
         return cached
     raise ToolNotFoundError(
         f"{NAME} {version} (the Training Operator's controller) is not built.",
-        hint=f"run `platformctl tools install --only {NAME}` (it builds from the offline "
-        f"source), or set {BINARY_ENV} to a directory holding one.",
+        hint=f"run `platformctl tools install --only {NAME}` (it builds it from the Go "
+        f"module proxy), or set {BINARY_ENV} to a directory holding one.",
     )
 
 

@@ -48,21 +48,6 @@ class ReleaseAsset:
 
 
 @dataclass(frozen=True)
-class OfflineSource:
-    """A Go program built from an upstream source archive in the offline directory.
-
-    Used where no registry serves a build (the Terraform providers, the tflint AWS ruleset,
-    the Training Operator controller). `archive` is a path relative to the offline directory
-    and is checked against that directory's SHA256SUMS before anything is unpacked;
-    `package` and `ldflags` are templates like GoBuild's.
-    """
-
-    archive: str
-    package: str = "."
-    ldflags: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class ToolSpec:
     name: str
     executable: str
@@ -76,13 +61,9 @@ class ToolSpec:
     pip_module: str | None = None
     extra_executables: tuple[str, ...] = field(default_factory=tuple)
     release: tuple[ReleaseAsset, ...] = ()
-    offline: OfflineSource | None = None
-    # For OpenTofu providers: the registry address (hashicorp/aws); the build is published
-    # into the filesystem mirror OpenTofu reads (platformctl.toolchain.providers.mirror_dir()).
-    provider: str | None = None
-    # For tflint plugins: the plugin's source as .tflint.hcl names it; the build is published
-    # where tflint looks for that source (offline_build.tflint_plugin_dir()).
-    tflint_plugin: str | None = None
+    # A program with no version command: the module whose version `go version -m` reads
+    # from the binary's build information.
+    version_module: str | None = None
 
     @property
     def executables(self) -> tuple[str, ...]:
@@ -90,12 +71,7 @@ class ToolSpec:
 
     @property
     def installable(self) -> bool:
-        return (
-            self.go is not None
-            or self.pip_package is not None
-            or bool(self.release)
-            or self.offline is not None
-        )
+        return self.go is not None or self.pip_package is not None or bool(self.release)
 
     def parse_version(self, output: str) -> str | None:
         match = re.search(self.version_pattern, output, re.MULTILINE)
@@ -340,49 +316,6 @@ CATALOG: dict[str, ToolSpec] = {
                 ),
             ),
         ),
-        *(
-            ToolSpec(
-                f"terraform-provider-{name}",
-                f"terraform-provider-{name}",
-                (),
-                r"^$",
-                False,
-                purpose,
-                offline=OfflineSource(
-                    f"providers/terraform-provider-{name}-{{version}}.src.tar.gz", ".", (stamp,)
-                ),
-                provider=f"hashicorp/{name}",
-            )
-            for name, purpose, stamp in (
-                (
-                    "aws",
-                    "OpenTofu provider of the vpc, eks and kubeflow modules",
-                    "-X github.com/hashicorp/terraform-provider-aws/version.ProviderVersion"
-                    "={version}",
-                ),
-                (
-                    "helm",
-                    "OpenTofu provider of the mesh and kubeflow charts",
-                    "-X main.Version={version}",
-                ),
-                (
-                    "kubernetes",
-                    "OpenTofu provider of the mesh and kubeflow manifests",
-                    "-X main.Version={version}",
-                ),
-            )
-        ),
-        ToolSpec(
-            "tflint-ruleset-aws",
-            "tflint-ruleset-aws",
-            (),
-            r"^$",
-            False,
-            "tflint plugin: AWS rules for the modules",
-            # Its version is a constant of the source (project.Version), nothing to stamp.
-            offline=OfflineSource("tflint/tflint-ruleset-aws-{version}.src.tar.gz"),
-            tflint_plugin="github.com/terraform-linters/tflint-ruleset-aws",
-        ),
         ToolSpec(
             "training-operator",
             "training-operator",
@@ -390,9 +323,14 @@ CATALOG: dict[str, ToolSpec] = {
             r"^$",
             False,
             "Kubeflow Training Operator controller, run as a process of the sandbox",
-            offline=OfflineSource(
-                "manifests/training-operator-{version}.src.tar.gz", "./cmd/training-operator.v1"
+            # The module has no version variable to stamp; Go records the module version in
+            # the binary's build information (`go version -m`), which doctor reads.
+            go=GoBuild(
+                "github.com/kubeflow/training-operator",
+                "github.com/kubeflow/training-operator/cmd/training-operator.v1",
+                "wrapper",
             ),
+            version_module="github.com/kubeflow/training-operator",
         ),
         ToolSpec(
             "python",

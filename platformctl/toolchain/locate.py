@@ -40,11 +40,28 @@ def build_info(name: str, version: str) -> dict[str, object]:
 def probe_version(spec: ToolSpec, path: Path) -> str | None:
     from platformctl import proc
 
+    if spec.version_module:
+        return module_version(path, spec.version_module)
     try:
         done = proc.run([str(path), *spec.version_args], check=False, timeout=30)
     except ProcessError:
         return None
     return spec.parse_version(done.stdout + done.stderr)
+
+
+def module_version(binary: Path, module: str) -> str | None:
+    """The version of `module` that Go recorded in the binary's build information."""
+    from platformctl import proc
+
+    try:
+        done = proc.run(["go", "version", "-m", str(binary)], check=False, timeout=30)
+    except ProcessError:
+        return None
+    for line in done.stdout.splitlines():
+        fields = line.split()
+        if len(fields) >= 3 and fields[0] in ("mod", "dep") and fields[1] == module:
+            return fields[2].removeprefix("v")
+    return None
 
 
 def find(spec: ToolSpec, wanted: str | None, *, probe: bool = True) -> Found | None:
@@ -53,7 +70,7 @@ def find(spec: ToolSpec, wanted: str | None, *, probe: bool = True) -> Found | N
     With probe, the binary's version command is run (doctor shows it); runners skip it,
     and so does every tool without one (providers and plugins speak only their protocol).
     """
-    probe = probe and bool(spec.version_args)
+    probe = probe and bool(spec.version_args or spec.version_module)
     if wanted:
         cached = cached_path(spec, wanted)
         if cached.is_file() and os.access(cached, os.X_OK):

@@ -1,7 +1,8 @@
-"""Where the offline inputs are: upstream sources and charts that no reachable registry serves.
+"""Where the offline data is: Helm charts and manifests for a machine without chart repositories.
 
-The directory is an input like a package cache (provider sources, the tflint AWS ruleset,
-Helm charts, the Training Operator); nothing of it is copied into the repository. It comes
+The directory is an input like a package cache, holding data only (Helm charts and the
+Training Operator's kustomize tree, never program source); nothing of it is copied into
+the repository. It comes
 from `--offline-dir DIR` where a command takes it, else PLATFORMCTL_OFFLINE_DIR, else (for
 callers that pass the repository root) `../shared/offline` next to the repository when it
 exists. Every file platformctl takes from it is checked against the directory's SHA256SUMS

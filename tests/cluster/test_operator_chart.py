@@ -93,3 +93,29 @@ def test_the_pinned_tree_makes_a_chart_helm_accepts(
     # Helm keeps a release in one Secret (1 MiB at most); the package stays far below.
     assert chart.path.stat().st_size < 200_000
     assert ensure_chart("1.9.2", kubectl, Path(offline)).source == "cached"
+
+
+@pytest.mark.real
+def test_the_go_module_gives_the_same_chart_as_the_offline_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without an offline directory the tree comes from the Go module (manifests/ at the
+    tag, through the module proxy): byte for byte the chart the offline archive gives."""
+    from platformctl.cluster.operator_chart import MODULE, module_tree
+
+    try:
+        kubectl = tool_path(REPO, "kubectl")
+    except ToolNotFoundError as exc:
+        pytest.skip(exc.message)
+    monkeypatch.setenv("PLATFORMCTL_OFFLINE", "1")  # the proxy only: no git remote is tried
+    if module_tree("1.9.2") is None:
+        pytest.skip(f"Go cannot download {MODULE}@v1.9.2 here")
+    monkeypatch.setenv("PLATFORMCTL_CACHE", str(tmp_path / "from-module"))
+    chart = ensure_chart("1.9.2", kubectl, None)
+    assert chart.source == f"{MODULE}@v1.9.2"
+    assert chart.objects == 13
+    offline = os.environ.get("PLATFORMCTL_OFFLINE_DIR")
+    if offline:
+        monkeypatch.setenv("PLATFORMCTL_CACHE", str(tmp_path / "from-offline"))
+        other = ensure_chart("1.9.2", kubectl, Path(offline))
+        assert other.path.read_bytes() == chart.path.read_bytes()
