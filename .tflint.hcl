@@ -1,8 +1,7 @@
-# tflint configuration for modules/. The AWS ruleset runs from its plugin directory:
-# `tflint --init` downloads it where GitHub is reachable; `platformctl tools install
-# --offline-dir DIR` builds it from source into ~/.cache/platformctl/tflint-plugins (point
-# TFLINT_PLUGIN_DIR there). Its version must equal the tflint-ruleset-aws pin in
-# .tool-versions (a test checks).
+# tflint configuration for modules/. The AWS ruleset is a plugin that `tflint --init`
+# downloads where GitHub is reachable (as the workflows do); no package registry serves it.
+# Where it is not installed, platformctl's checks run tflint's core rules only, and
+# `platformctl doctor` says so.
 config {
   call_module_type = "none"
 }

@@ -6,14 +6,21 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 ORG    ?= ExampleOrg
 
-# Upstream sources and charts that no reachable registry serves (provider sources, the
-# tflint AWS ruleset, Helm charts, the Training Operator): used when the folder exists.
+# Helm charts and manifests for a machine without chart repositories (data only): used
+# when the folder exists.
 OFFLINE_DIR ?= $(firstword $(wildcard ../shared/offline))
 ifneq ($(OFFLINE_DIR),)
 export PLATFORMCTL_OFFLINE_DIR := $(abspath $(OFFLINE_DIR))
 endif
 # Nothing started from here may probe instance metadata (169.254.169.254).
 export AWS_EC2_METADATA_DISABLED := true
+# Offline mode: nothing but the package registries the tools are built from is tried (no
+# release downloads, provider registry or chart repositories); providers come from a
+# mirror (PLATFORMCTL_PROVIDER_MIRROR, or ~/.cache/platformctl/providers/mirror). The tests
+# always run so; on a machine with the internet, `make demo OFFLINE=0` uses the registry.
+OFFLINE ?= 1
+export PLATFORMCTL_OFFLINE := $(OFFLINE)
+test: export PLATFORMCTL_OFFLINE := 1
 
 .PHONY: help venv tools test lint typecheck unit demo bench clean
 
@@ -33,7 +40,7 @@ $(BIN)/.installed: pyproject.toml
 venv: $(BIN)/.installed
 
 tools: venv
-	$(BIN)/platformctl tools install --providers
+	$(BIN)/platformctl tools install
 
 lint: venv
 	$(BIN)/ruff check platformctl tests bench
@@ -51,12 +58,16 @@ test: venv tools lint typecheck
 # on 127.0.0.1; `make demo` again reuses what is already up.
 SANDBOX := --org $(ORG) --env sandbox
 
+# Where the providers do not resolve (no mirror, no registry), the demo runs every step
+# that needs none, then says which stages could not be applied and how to supply the
+# providers, and fails: it never presents a dry run as the main job.
 demo: venv tools
 	$(BIN)/platformctl doctor --offline
 	$(BIN)/platformctl render --org $(ORG)
 	$(BIN)/platformctl graph $(SANDBOX)
 	$(BIN)/platformctl sandbox up
 	$(BIN)/platformctl bootstrap $(SANDBOX)
+	$(BIN)/platformctl tools providers
 	$(BIN)/platformctl plan-all $(SANDBOX)
 	$(BIN)/platformctl deploy vpc $(SANDBOX) --yes
 	$(BIN)/platformctl deploy eks $(SANDBOX) --yes

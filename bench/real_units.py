@@ -16,8 +16,8 @@ provider mirror and the shared plugin cache): plan-all with its own download dir
 Scope: vpc and eks, the units that plan against the emulator alone (mesh and kubeflow
 need the sandbox's chart repository and control plane); a unit of the scope whose plan
 fails in the warm-up is left out and named. Terragrunt's own TG_QUEUE_EXCLUDE_DIR leaves
-the other units out of both runs alike. Without the providers mirrored the rows are
-skipped, and say why. Nothing leaves 127.0.0.1.
+the other units out of both runs alike. Where the providers do not resolve the rows are
+skipped, naming them. Nothing leaves 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -59,11 +59,11 @@ def _skipped(reason: str) -> list[Row]:
     ]
 
 
-def _unmirrored() -> list[str]:
-    from platformctl.toolchain.providers import provider_needs
+def _unresolved() -> str:
+    """One line naming the providers of the scope that do not resolve here ('' when all do)."""
+    from platformctl.toolchain.providers import missing_summary, provider_needs
 
-    needs = {n.source: n for n in provider_needs(REPO, check_registry=False)}
-    return [p for p in PROVIDERS if p not in needs or needs[p].origin != "mirror"]
+    return missing_summary(tuple(n for n in provider_needs(REPO) if n.source in PROVIDERS))
 
 
 def _cli(root: Path, env: Mapping[str, str], *args: str) -> str:
@@ -104,12 +104,9 @@ def disk_use(download_dir: Path) -> tuple[int, list[str], list[str]]:
 
 
 def rows(rounds: int = 3, cold_rounds: int = 2) -> list[Row]:
-    missing = _unmirrored()
+    missing = _unresolved()
     if missing:
-        return _skipped(
-            f"providers not mirrored: {', '.join(missing)} "
-            "(`platformctl tools providers`; `platformctl tools install --providers`)"
-        )
+        return _skipped(missing)
     from tests.fixtures.servers import free_port
 
     with tempfile.TemporaryDirectory(prefix="platformctl-bench-real-") as tmp:

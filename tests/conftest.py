@@ -19,6 +19,9 @@ pytest_plugins = ["tests.fixtures.repo_cli", "tests.fixtures.controlplane"]
 # No test may probe instance metadata (169.254.169.254): every AWS SDK in this process and
 # in the processes it starts is told there is none.
 os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+# Every test runs in offline mode (platformctl.network): no release download, provider
+# registry or chart repository is tried; a test of the other mode says so itself.
+os.environ["PLATFORMCTL_OFFLINE"] = "1"
 
 
 @pytest.fixture(scope="session")
@@ -42,3 +45,14 @@ def read_only() -> Iterator[ReadOnly]:
     paths = ReadOnly()
     yield paths
     paths.undo()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The last line says whether the tiers that need Terraform providers ran, and why not."""
+    from tests.fixtures.providers import PROVIDER_TIERS, providers_missing
+
+    why = providers_missing()
+    if why:
+        terminalreporter.write_line(f"{PROVIDER_TIERS}: SKIPPED, {why}.")
+    else:
+        terminalreporter.write_line(f"{PROVIDER_TIERS}: RAN (every provider resolves).")

@@ -37,9 +37,20 @@ COMMANDS: dict[str, str] = {
 }
 
 
+# Root options that take a value (the word after them is that value, not a command).
+ROOT_VALUE_OPTIONS = ("--provider-mirror",)
+
+
 def invoked(argv: Sequence[str]) -> str | None:
-    """The command an argument list runs: its first word that is no option (root options take no value)."""
-    return next((a for a in argv if not a.startswith("-")), None)
+    """The command an argument list runs: its first word that is neither an option nor the
+    value of a root option."""
+    words = iter(argv)
+    for word in words:
+        if word in ROOT_VALUE_OPTIONS:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
 
 
 def build_app(command: str | None = None) -> typer.Typer:

@@ -25,7 +25,36 @@ def root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
+    offline: bool = typer.Option(
+        False,
+        "--offline",
+        help="Try nothing on the network but the package registries tools are built from: "
+        "no release downloads, provider registry or chart repositories. "
+        "Also: PLATFORMCTL_OFFLINE=1.",
+    ),
+    provider_mirror: str | None = typer.Option(
+        None,
+        "--provider-mirror",
+        metavar="DIR|URL",
+        help="Take OpenTofu providers from this mirror: a directory (as `tofu providers "
+        "mirror` writes it, or unpacked) or an https:// network mirror. "
+        "Default: $PLATFORMCTL_PROVIDER_MIRROR, else ~/.cache/platformctl/providers/mirror "
+        "when it holds providers, else the registry.",
+        show_default=False,
+    ),
 ) -> None:
+    if offline:
+        from platformctl.network import enable_offline
+
+        enable_offline()
+    if provider_mirror is not None:
+        import os
+
+        from platformctl.toolchain.providers import MIRROR_ENV, named_mirror
+
+        # The environment carries it to terragrunt's hooks and every other child process.
+        os.environ[MIRROR_ENV] = provider_mirror
+        named_mirror()  # a mirror that does not exist is bad input, refused here
     ctx.obj = AppContext.create(verbose=verbose)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -80,13 +79,6 @@ class LiveReporter(ConsoleReporter):
 def install(
     ctx: typer.Context,
     only: list[str] = _ONLY,
-    with_providers: bool = typer.Option(
-        False,
-        "--providers",
-        help="Also build the OpenTofu providers pinned in .tool-versions into the local "
-        "provider mirror (needs --offline-dir; with the registry reachable, not needed).",
-    ),
-    offline_dir: Path | None = options.OfflineDir,
     dry_run: bool = options.DryRun,
     as_json: bool = options.Json,
 ) -> None:
@@ -94,36 +86,27 @@ def install(
 
     For each tool: a binary already cached is reused; one on PATH with the pinned version is
     used as it is; otherwise the official release is downloaded (checksum verified) when the
-    network allows, else it is built from the Go module proxy (awscli: pip into a venv).
-    Programs no registry serves here (the OpenTofu providers, the tflint AWS ruleset, the
-    Training Operator) are built from the sources in --offline-dir, after their SHA-256 is
-    checked. Cold builds take minutes (the AWS provider ~40 min and 5 GB of memory); a failed
-    build leaves the cache as it was and names its log file. PLATFORMCTL_CACHE moves the cache.
+    network allows and platformctl is not --offline, else it is built from the Go module
+    proxy (awscli and checkov: pip into a venv of their own). The Training Operator's
+    controller is built from the proxy too. Cold builds take minutes; a failed build leaves
+    the cache as it was and names its log file. PLATFORMCTL_CACHE moves the cache.
+
+    OpenTofu providers are not tools: OpenTofu takes them from a provider mirror or the
+    registry (see `platformctl tools providers`).
 
     Examples:
 
       platformctl tools install
 
-      platformctl tools install --providers --offline-dir ../shared/offline
-
-      platformctl tools install --only terragrunt --only opentofu
+      platformctl --offline tools install --only terragrunt --only opentofu
 
       platformctl tools install --dry-run --json
     """
     from platformctl.toolchain.install import install_tools
-    from platformctl.toolchain.offline import offline_dir as resolve_offline_dir
 
     app: AppContext = ctx.obj
-    offline = resolve_offline_dir(offline_dir)
     with LiveReporter(app.err) as reporter:
-        result = install_tools(
-            app.root,
-            reporter,
-            only=only,
-            dry_run=dry_run,
-            providers=with_providers,
-            offline=offline,
-        )
+        result = install_tools(app.root, reporter, only=only, dry_run=dry_run)
     if as_json:
         app.console.out(json.dumps(result.to_json(), indent=2), highlight=False)
         return
@@ -189,31 +172,43 @@ def providers(
     ctx: typer.Context,
     as_json: bool = options.Json,
     offline: bool = typer.Option(
-        False, "--offline", help="Do not try the registry; only the local provider mirror counts."
+        False, "--offline", help="Do not try the registry; only mirrors count (offline mode)."
     ),
 ) -> None:
-    """Say where OpenTofu gets each provider the modules need: the local mirror, the
-    registry, or nowhere. Exit 1 when one is unavailable (plans of its units cannot run).
+    """Say where OpenTofu gets each provider the modules need: a mirror (path or URL, and
+    the version it gives), the registry, or nowhere. Exit 1 when one is unavailable (plans
+    of its units cannot run here).
+
+    Providers resolve from the user's own TF_CLI_CONFIG_FILE when it exists; else from
+    --provider-mirror / $PLATFORMCTL_PROVIDER_MIRROR (a directory written by `tofu providers
+    mirror`, an unpacked mirror, or an https:// network mirror); else from
+    ~/.cache/platformctl/providers/mirror when it holds providers; else from the registry.
 
     Examples:
 
       platformctl tools providers
 
-      platformctl tools providers --offline --json
+      platformctl --provider-mirror /srv/tofu-mirror tools providers --offline --json
     """
     from dataclasses import asdict
 
-    from platformctl.toolchain.providers import mirror_dir, provider_needs
+    from platformctl.toolchain.providers import provider_needs, unavailable_paragraph
 
     app: AppContext = ctx.obj
-    needs = provider_needs(app.root, check_registry=not offline)
+    if offline:
+        from platformctl.network import enable_offline
+
+        enable_offline()
+    needs = provider_needs(app.root)
     if as_json:
-        app.console.out(json.dumps([asdict(n) for n in needs], indent=2), highlight=False)
+        rows = [{**asdict(n), "resolved": n.resolved} for n in needs]
+        app.console.out(json.dumps(rows, indent=2), highlight=False)
     else:
+        from rich.markup import escape
         from rich.table import Table
 
         table = Table(title="Providers of modules/", title_justify="left")
-        for col in ("provider", "constraint", "modules", "from", "mirrored", "built from"):
+        for col in ("provider", "constraint", "modules", "from", "version", "where"):
             table.add_column(col, overflow="fold")
         style = {"mirror": "green", "registry": "cyan", "unavailable": "red"}
         for need in needs:
@@ -222,16 +217,14 @@ def providers(
                 need.constraint,
                 ", ".join(need.modules),
                 f"[{style[need.origin]}]{need.origin}[/]",
-                ", ".join(need.mirrored),
-                need.built_from,
+                need.version,
+                escape(need.where),
             )
         app.console.print(table)
-        if any(n.origin == "unavailable" for n in needs):
-            app.err.print(
-                f"Unavailable providers are neither in the mirror ({mirror_dir()}) nor "
-                "reachable in the registry; units that use them cannot be planned here."
-            )
-    if any(n.origin == "unavailable" for n in needs):
+        paragraph = unavailable_paragraph(needs)
+        if paragraph:
+            app.err.print(escape(paragraph), highlight=False)
+    if any(not n.resolved for n in needs):
         raise typer.Exit(1)
 
 

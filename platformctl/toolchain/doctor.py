@@ -1,13 +1,13 @@
-"""Check the workstation: pinned tools (wanted vs found), AWS credentials, state buckets."""
+"""Check the workstation: pinned tools (wanted vs found), providers, AWS credentials, state buckets."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from platformctl.toolchain.catalog import CATALOG, ToolSpec
-from platformctl.toolchain.locate import build_info, cached_path, find
-from platformctl.toolchain.versions import load_pins
+from platformctl.toolchain.catalog import CATALOG
+from platformctl.toolchain.locate import find
+from platformctl.toolchain.versions import load_pins, versions_match
 
 
 @dataclass(frozen=True)
@@ -27,30 +27,30 @@ class Check:
 class DoctorReport:
     tools: tuple[Check, ...]
     aws: tuple[Check, ...] = field(default_factory=tuple)
+    providers: tuple[Check, ...] = field(default_factory=tuple)
 
     @property
     def ok(self) -> bool:
         bad = [
             c
-            for c in (*self.tools, *self.aws)
+            for c in (*self.tools, *self.aws, *self.providers)
             if c.status in ("missing", "mismatch", "error") and c.required
         ]
         return not bad
 
+    @property
+    def providers_resolve(self) -> bool:
+        """Whether every provider the modules need resolves (from a mirror or the registry)."""
+        return all(c.status == "ok" for c in self.providers)
+
     def to_json(self) -> dict[str, object]:
         return {
             "ok": self.ok,
+            "providers_resolve": self.providers_resolve,
             "tools": [asdict(c) for c in self.tools],
+            "providers": [asdict(c) for c in self.providers],
             "aws": [asdict(c) for c in self.aws],
         }
-
-
-def versions_match(wanted: str, found: str | None) -> bool:
-    """A pin of a.b.c matches exactly; a pin of a.b matches any a.b.x."""
-    if found is None:
-        return False
-    found = found.removeprefix("v").split("-")[0].split("+")[0]
-    return found == wanted or found.startswith(wanted + ".")
 
 
 def check_tools(root: Path) -> tuple[Check, ...]:
@@ -61,9 +61,6 @@ def check_tools(root: Path) -> tuple[Check, ...]:
             checks.append(
                 Check(pin.name, pin.version, "-", "skipped", fix="not managed by platformctl")
             )
-            continue
-        if spec.offline is not None:
-            checks.append(_check_offline_build(spec, pin.version))
             continue
         found = find(spec, pin.version)
         install = f"platformctl tools install --only {pin.name}"
@@ -97,25 +94,56 @@ def check_tools(root: Path) -> tuple[Check, ...]:
     return tuple(checks)
 
 
-def _check_offline_build(spec: ToolSpec, version: str) -> Check:
-    """A program built from offline sources: cached (with where it came from) or not.
+def check_providers(root: Path) -> tuple[Check, ...]:
+    """One row per provider the modules need: where it resolves, or how to supply it.
 
-    Its binary is never run (a provider only talks the plugin protocol); the version is the
-    one stamped at build time, recorded with the source archive in build.json.
+    Not required: a workstation that only renders and lints needs no provider; the plan
+    of a unit whose provider is unavailable fails with OpenTofu's own message.
     """
-    path = cached_path(spec, version)
-    fix = f"platformctl tools install --only {spec.name} --offline-dir DIR"
-    if not path.is_file():
-        if spec.provider:
-            return Check(spec.name, version, "-", "skipped", fix=f"from the registry, or: {fix}")
-        return Check(spec.name, version, "-", "missing", fix=fix)
-    built_from = str(build_info(spec.name, version).get("archive", ""))
-    where = f"cache: {path}" + (f" (built from {built_from})" if built_from else "")
-    if spec.provider:
-        where += ", mirrored"
-    return Check(spec.name, version, version, "ok", where=where)
+    from platformctl.toolchain.providers import provider_needs
+
+    rows = []
+    for need in provider_needs(root):
+        if need.origin == "mirror":
+            rows.append(
+                Check(
+                    need.source, need.constraint, need.version, "ok", where=f"mirror: {need.where}"
+                )
+            )
+        elif need.origin == "registry":
+            rows.append(
+                Check(need.source, need.constraint, "-", "ok", where=f"registry: {need.where}")
+            )
+        else:
+            rows.append(Check(need.source, need.constraint, "-", "warn", fix=need.fix))
+    return tuple(rows)
+
+
+def check_tflint_ruleset(root: Path) -> tuple[Check, ...]:
+    """Whether tflint's AWS ruleset is installed (else tflint runs its core rules only)."""
+    from platformctl.toolchain.tflint_ruleset import plugin_dir, wanted
+
+    ruleset = wanted(root)
+    if ruleset is None:
+        return ()
+    name = "tflint-ruleset-aws"
+    if ruleset.installed:
+        return (Check(name, ruleset.version, ruleset.version, "ok", where=str(ruleset.path)),)
+    return (
+        Check(
+            name,
+            ruleset.version,
+            "-",
+            "warn",
+            where=f"not in {plugin_dir()}",
+            fix="tflint runs its core rules only; `tflint --init` installs the ruleset "
+            "where GitHub is reachable.",
+        ),
+    )
 
 
 def run_doctor(root: Path) -> DoctorReport:
-    """Tool checks only; AWS checks are added by the caller when not offline."""
-    return DoctorReport(tools=check_tools(root))
+    """Tools, tflint's ruleset and providers; AWS checks are added by the caller when not offline."""
+    return DoctorReport(
+        tools=(*check_tools(root), *check_tflint_ruleset(root)), providers=check_providers(root)
+    )

@@ -71,7 +71,7 @@ def goarch() -> str:
 
 
 def version_ok(wanted: str, found: str | None) -> bool:
-    from platformctl.toolchain.doctor import versions_match
+    from platformctl.toolchain.versions import versions_match
 
     return versions_match(wanted, found)
 

@@ -59,3 +59,11 @@ def load_pins(root: Path) -> dict[str, Pin]:
     except FileNotFoundError as exc:
         raise UsageError(f"{path} does not exist; it pins the tools platformctl runs.") from exc
     return parse_tool_versions(text, str(path))
+
+
+def versions_match(wanted: str, found: str | None) -> bool:
+    """A pin of a.b.c matches exactly; a pin of a.b matches any a.b.x."""
+    if found is None:
+        return False
+    found = found.removeprefix("v").split("-")[0].split("+")[0]
+    return found == wanted or found.startswith(wanted + ".")

@@ -1,8 +1,8 @@
-"""`tofu init` + `tofu validate` of every module with the real providers from the mirror.
+"""`tofu init` + `tofu validate` of every module with the real providers.
 
-Skips, saying why, when the providers are not mirrored (see `platformctl tools install
---providers`); where they are, this is the check that the modules are valid OpenTofu for
-the provider versions at hand, not only well-formed HCL.
+Skips, naming the missing providers, where they do not resolve (tests.fixtures.providers);
+where they do, this is the check that the modules are valid OpenTofu for the provider
+versions at hand, not only well-formed HCL.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from platformctl.errors import ToolNotFoundError
 from platformctl.toolchain.providers import cli_config_env
 from platformctl.toolchain.locate import tool_path
 from tests.conftest import REPO
-from tests.e2e.conftest import providers_mirrored
+from tests.fixtures.providers import skip_without_providers
 
 pytestmark = pytest.mark.real
 
@@ -27,9 +27,7 @@ MODULES = sorted(p.name for p in (REPO / "modules").iterdir() if (p / "versions.
 
 @pytest.fixture(scope="module")
 def tofu() -> Path:
-    why = providers_mirrored()
-    if why:
-        pytest.skip(why)
+    skip_without_providers()
     try:
         return tool_path(REPO, "opentofu")
     except ToolNotFoundError as exc:

@@ -57,30 +57,31 @@ def test_live_tree_passes_terragrunt_hcl_validate() -> None:
     assert "validation error" not in (done.stdout + done.stderr)
 
 
-def _tflint_env() -> dict[str, str]:
-    """TFLINT_PLUGIN_DIR with the AWS ruleset, or a skip saying how to get it."""
-    from platformctl.toolchain.catalog import CATALOG
-    from platformctl.toolchain.offline_build import publish_tflint_plugin, tflint_plugin_dir
-    from platformctl.toolchain.versions import load_pins
+def _tflint_config(tmp_path: Path) -> tuple[Path, bool]:
+    """.tflint.hcl as written where the AWS ruleset is installed (`tflint --init`), else a
+    copy with the AWS plugin off: tflint's core rules run everywhere."""
+    from platformctl.toolchain.tflint_ruleset import core_rules_config, wanted
 
-    _tool("tflint-ruleset-aws")
-    spec = CATALOG["tflint-ruleset-aws"]
-    publish_tflint_plugin(spec, load_pins(REPO)[spec.name].version)
-    return {"TFLINT_PLUGIN_DIR": str(tflint_plugin_dir())}
-
-
-def test_tflint_config_pins_the_ruleset_of_tool_versions() -> None:
-    from platformctl.toolchain.versions import load_pins
-
-    config = (REPO / ".tflint.hcl").read_text()
-    pinned = load_pins(REPO)["tflint-ruleset-aws"].version
-    assert f'version = "{pinned}"' in config
-    assert "deep_check = false" in config
+    ruleset = wanted(REPO)
+    if ruleset is not None and ruleset.installed:
+        return REPO / ".tflint.hcl", True
+    return core_rules_config(REPO, tmp_path / "core.tflint.hcl"), False
 
 
-def test_modules_pass_tflint_with_the_aws_ruleset(tmp_path: Path) -> None:
+def test_tflint_config_enables_the_aws_ruleset_offline() -> None:
+    from platformctl.toolchain.tflint_ruleset import wanted
+
+    ruleset = wanted(REPO)
+    assert ruleset is not None
+    assert ruleset.source == "github.com/terraform-linters/tflint-ruleset-aws"
+    assert ruleset.version.count(".") == 2
+    assert "deep_check = false" in (REPO / ".tflint.hcl").read_text()
+
+
+def test_modules_pass_tflint(tmp_path: Path) -> None:
+    """Core rules everywhere; the AWS ruleset's too where `tflint --init` installed it."""
     tflint = _tool("tflint")
-    env = _tflint_env()
+    config, with_aws = _tflint_config(tmp_path)
     broken = tmp_path / "modules/broken"
     broken.mkdir(parents=True)
     (broken / "main.tf").write_text(
@@ -89,19 +90,15 @@ def test_modules_pass_tflint_with_the_aws_ruleset(tmp_path: Path) -> None:
         '  instance_type = "t3.superlarge"\n}\n'
     )
     bad = proc.run(
-        [tflint, "--recursive", "--config", str(REPO / ".tflint.hcl")],
+        [tflint, "--recursive", "--config", str(config)],
         cwd=tmp_path / "modules",
-        env=env,
         check=False,
     )
     found = bad.stdout + bad.stderr
     assert bad.returncode != 0 and "terraform_unused_declarations" in found
-    assert "aws_instance_invalid_type" in found, found  # the AWS ruleset really ran
+    assert ("aws_instance_invalid_type" in found) is with_aws, found
     done = proc.run(
-        [tflint, "--recursive", "--config", str(REPO / ".tflint.hcl")],
-        cwd=REPO / "modules",
-        env=env,
-        check=False,
+        [tflint, "--recursive", "--config", str(config)], cwd=REPO / "modules", check=False
     )
     assert done.returncode == 0, done.stdout + done.stderr
 
