@@ -57,9 +57,11 @@ class ProcessError(OperationError):
         *,
         hint: str | None = None,
         log_path: str | None = None,
+        reason: str | None = None,
     ) -> None:
         tail = "\n".join(output.strip().splitlines()[-20:])
-        message = f"{cmd[0]} exited with code {returncode}: {' '.join(cmd)}"
+        what = reason or f"exited with code {returncode}"
+        message = f"{cmd[0]} {what}: {' '.join(cmd)}"
         if log_path:
             message += f" (full log: {log_path})"
         super().__init__(message, hint=hint)
@@ -68,6 +70,7 @@ class ProcessError(OperationError):
         self.output = output
         self.tail = tail
         self.log_path = log_path
+        self.reason = what
 
 
 class ToolNotFoundError(OperationError):

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from platformctl.errors import Interrupted, ProcessError
 
@@ -36,6 +36,50 @@ def _environ(env: Mapping[str, str] | None) -> dict[str, str]:
     return merged
 
 
+# What a captured command may print before it is stopped (a probe that floods stdout must
+# not be buffered whole); callers that read large documents (`tofu show -json`) raise it.
+OUTPUT_LIMIT = 64 << 20
+# After a timeout: SIGTERM to the whole process group, then SIGKILL after this grace.
+KILL_GRACE = 2.0
+
+
+class _Capture:
+    """Output of one stream, kept up to a limit; past it the command's group is stopped."""
+
+    def __init__(self, limit: int, stop: Callable[[], None]) -> None:
+        self.parts: list[str] = []
+        self.size = 0
+        self.limit = limit
+        self.overflowed = False
+        self._stop = stop
+
+    def __call__(self, chunk: str) -> bool | None:
+        if self.overflowed:
+            return True
+        self.size += len(chunk)
+        if self.size > self.limit:
+            self.overflowed = True
+            self._stop()
+            return True
+        self.parts.append(chunk)
+        return None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+def _fork_reason(exc: BaseException) -> str:
+    """The OS's reason from sh's ForkException ("Exec format error"), without its traceback."""
+    import re
+
+    match = re.search(r"\[Errno \d+\] ([^:\n]+)", str(exc))
+    if match:
+        return match.group(1).strip()
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[-1] if lines else "unknown reason"
+
+
 def run(
     cmd: Sequence[str | os.PathLike[str]],
     *,
@@ -44,35 +88,106 @@ def run(
     check: bool = True,
     timeout: float | None = 120,
     input_text: str | None = None,
+    output_limit: int = OUTPUT_LIMIT,
 ) -> Completed:
-    """Run a short command and capture its output (through `sh`, which is lazy-imported)."""
+    """Run a short command and capture its output (through `sh`, which is lazy-imported).
+
+    The command runs in a session of its own and is left to finish its own clean-up (a
+    tool that starts helpers ends them itself). On a timeout, or when it prints more
+    than `output_limit` characters, its whole process group is stopped, helpers
+    included. Every way a command can fail — not found, not executable, killed by a
+    signal, timed out, flooding — raises ProcessError with one sentence saying which.
+    """
     import sh
 
     argv = [os.fspath(c) for c in cmd]
     try:
         program = sh.Command(argv[0])
     except sh.CommandNotFound as exc:
-        raise ProcessError(argv, 127, f"{argv[0]}: command not found") from exc
+        raise ProcessError(
+            argv, 127, f"{argv[0]}: command not found", reason="was not found"
+        ) from exc
+    running: list[Any] = []
+
+    def stop_group() -> None:
+        if running:
+            _stop_group(running[0].pid)
+
+    out, err = _Capture(output_limit, stop_group), _Capture(output_limit, stop_group)
     try:
-        result = program(
+        command = program(
             *argv[1:],
             _cwd=os.fspath(cwd) if cwd else None,
             _env=_environ(env),
             _ok_code=list(range(256)),
-            _timeout=timeout,
             _in=input_text,
-            _return_cmd=True,
+            _out=out,
+            _err=err,
+            _bg=True,
+            _bg_exc=False,
+            _timeout=timeout,
+            _new_session=True,
             _tty_out=False,
             _decode_errors="replace",
         )
-    except sh.TimeoutException as exc:
-        raise ProcessError(argv, 124, f"timed out after {timeout} s") from exc
-    stdout = result.stdout.decode(errors="replace")
-    stderr = result.stderr.decode(errors="replace")
-    done = Completed(argv, result.exit_code, stdout, stderr)
+        running.append(command)
+        try:
+            command.wait()  # joins the output threads too
+        except sh.TimeoutException as exc:
+            _stop_group(command.pid)
+            raise ProcessError(
+                argv, 124, out.text + err.text, reason=f"timed out after {timeout:g} s"
+            ) from exc
+        code = command.exit_code
+    except sh.ForkException as exc:
+        reason = _fork_reason(exc)
+        raise ProcessError(argv, 126, reason, reason=f"could not be started ({reason})") from exc
+    except sh.SignalException as exc:
+        number = -int(exc.exit_code)
+        if out.overflowed or err.overflowed:
+            raise ProcessError(
+                argv,
+                128 + number,
+                out.text[-4000:] + err.text[-4000:],
+                reason=f"printed more than {output_limit >> 20} MB and was stopped",
+            ) from exc
+        raise ProcessError(
+            argv, 128 + number, out.text + err.text, reason=f"was killed by {_signal_name(number)}"
+        ) from exc
+    if out.overflowed or err.overflowed:
+        raise ProcessError(
+            argv,
+            code,
+            out.text[-4000:] + err.text[-4000:],
+            reason=f"printed more than {output_limit >> 20} MB and was stopped",
+        )
+    done = Completed(argv, code, out.text, err.text)
     if check and done.returncode != 0:
-        raise ProcessError(argv, done.returncode, stdout + stderr)
+        raise ProcessError(argv, done.returncode, done.stdout + done.stderr)
     return done
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def _stop_group(pid: int) -> None:
+    """SIGTERM the process group led by `pid`, then SIGKILL what is left after a grace."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            return
+        deadline = time.monotonic() + KILL_GRACE
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(pid, 0)
+            except (ProcessLookupError, PermissionError):
+                return
+            time.sleep(0.05)
 
 
 class Streamed:

@@ -60,6 +60,7 @@ def doctor(
             "mismatch": "red",
             "missing": "red",
             "error": "red",
+            "broken": "red",
             "warn": "yellow",
             "skipped": "dim",
         }

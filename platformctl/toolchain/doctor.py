@@ -17,7 +17,7 @@ class Check:
     name: str
     wanted: str
     found: str
-    status: str  # "ok", "mismatch", "missing", "warn", "error", "skipped"
+    status: str  # "ok", "mismatch", "missing", "broken", "warn", "error", "skipped"
     where: str = ""
     fix: str = ""
     required: bool = False
@@ -31,12 +31,10 @@ class DoctorReport:
 
     @property
     def ok(self) -> bool:
-        bad = [
-            c
-            for c in (*self.tools, *self.aws, *self.providers)
-            if c.status in ("missing", "mismatch", "error") and c.required
-        ]
-        return not bad
+        everything = (*self.tools, *self.aws, *self.providers)
+        bad = [c for c in everything if c.status in ("missing", "mismatch", "error") and c.required]
+        # A binary that cannot even report its version is broken, required or not.
+        return not bad and not any(c.status == "broken" for c in everything)
 
     @property
     def providers_resolve(self) -> bool:
@@ -67,6 +65,18 @@ def check_tools(root: Path) -> tuple[Check, ...]:
         if found is None:
             checks.append(
                 Check(pin.name, pin.version, "-", "missing", fix=install, required=spec.required)
+            )
+        elif found.problem:
+            checks.append(
+                Check(
+                    pin.name,
+                    pin.version,
+                    "-",
+                    "broken",
+                    where=f"{found.source}: {found.path} {found.problem}",
+                    fix=f"reinstall: remove it, then {install}",
+                    required=spec.required,
+                )
             )
         elif not versions_match(pin.version, found.version):
             checks.append(

@@ -18,6 +18,7 @@ class Found:
     path: Path
     version: str | None
     source: str  # "cache" or "PATH"
+    problem: str = ""  # why the binary could not report its version (it is broken)
 
 
 def cached_path(spec: ToolSpec, version: str, executable: str | None = None) -> Path:
@@ -37,16 +38,31 @@ def build_info(name: str, version: str) -> dict[str, object]:
     return data if isinstance(data, dict) else {}
 
 
+PROBE_TIMEOUT = 10.0
+PROBE_OUTPUT_LIMIT = 1 << 20
+
+
 def probe_version(spec: ToolSpec, path: Path) -> str | None:
+    """The version the binary reports, or None when it reports none (or cannot run)."""
+    return probe_tool(spec, path)[0]
+
+
+def probe_tool(spec: ToolSpec, path: Path) -> tuple[str | None, str]:
+    """(version, problem): the version the binary reports, and why it could not run ("")."""
     from platformctl import proc
 
     if spec.version_module:
-        return module_version(path, spec.version_module)
+        return module_version(path, spec.version_module), ""
     try:
-        done = proc.run([str(path), *spec.version_args], check=False, timeout=30)
-    except ProcessError:
-        return None
-    return spec.parse_version(done.stdout + done.stderr)
+        done = proc.run(
+            [str(path), *spec.version_args],
+            check=False,
+            timeout=PROBE_TIMEOUT,
+            output_limit=PROBE_OUTPUT_LIMIT,
+        )
+    except ProcessError as exc:
+        return None, exc.reason
+    return spec.parse_version(done.stdout + done.stderr), ""
 
 
 def module_version(binary: Path, module: str) -> str | None:
@@ -70,16 +86,20 @@ def find(spec: ToolSpec, wanted: str | None, *, probe: bool = True) -> Found | N
     With probe, the binary's version command is run (doctor shows it); runners skip it,
     and so does every tool without one (providers and plugins speak only their protocol).
     """
-    probe = probe and bool(spec.version_args or spec.version_module)
+    probing = probe and bool(spec.version_args or spec.version_module)
+    located: tuple[Path, str] | None = None
     if wanted:
         cached = cached_path(spec, wanted)
         if cached.is_file() and os.access(cached, os.X_OK):
-            return Found(spec, cached, probe_version(spec, cached) if probe else None, "cache")
+            located = (cached, "cache")
     on_path = shutil.which(spec.executable)
-    if on_path:
-        path = Path(on_path)
-        return Found(spec, path, probe_version(spec, path) if probe else None, "PATH")
-    return None
+    if located is None and on_path:
+        located = (Path(on_path), "PATH")
+    if located is None:
+        return None
+    path, source = located
+    version, problem = probe_tool(spec, path) if probing else (None, "")
+    return Found(spec, path, version, source, problem)
 
 
 def require(spec: ToolSpec, wanted: str | None) -> Path:

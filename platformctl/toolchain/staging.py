@@ -39,7 +39,7 @@ class Installed:
 
     name: str
     version: str
-    # "cached", "PATH", "download", "go-build", "offline-build", "pip", "checked", "mismatch",
+    # "cached", "PATH", "download", "go-build", "pip", "checked", "mismatch",
     # "planned", "skipped"
     source: str
     path: str = ""

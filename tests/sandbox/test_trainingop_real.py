@@ -1,4 +1,4 @@
-"""The real Training Operator (built from the offline source) as a local process against a
+"""The real Training Operator (built from the Go module proxy) as a local process against a
 control plane of its own: a PyTorchJob gets its master and worker pods from it, kwok runs
 them on the fake nodes (GPU pods on the GPU node) and ends them Succeeded, and the job
 follows, as `platformctl train status` shows."""

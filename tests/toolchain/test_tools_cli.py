@@ -87,3 +87,41 @@ def test_list_shows_every_pin() -> None:
         assert row["state"] in ("cached", "PATH", "missing")
         if row["state"] == "cached":
             assert Path(row["path"]).is_file()
+
+
+def test_a_provider_mirror_that_does_not_exist_is_exit_2(tmp_path: Path) -> None:
+    done = _run("--provider-mirror", str(tmp_path / "nowhere"), "tools", "providers")
+    assert done.returncode == 2
+    assert "is neither a directory nor an https:// URL of a provider mirror" in done.stderr
+    assert done.stdout == ""
+
+
+def test_tools_providers_names_the_mirror_version_or_what_is_missing(tmp_path: Path) -> None:
+    from tests.toolchain.test_providers_config import packed, unpacked
+
+    mirror = unpacked(tmp_path / "mirror", "aws", "6.36.0")
+    packed(mirror, "helm", "3.1.2")
+    done = _run("--offline", "--provider-mirror", str(mirror), "tools", "providers", "--json")
+    assert done.returncode == 1  # hashicorp/kubernetes is in no mirror
+    rows = {row["source"]: row for row in json.loads(done.stdout)}
+    assert (rows["hashicorp/aws"]["origin"], rows["hashicorp/aws"]["version"]) == (
+        "mirror",
+        "6.36.0",
+    )
+    assert rows["hashicorp/aws"]["where"] == str(mirror.resolve())
+    assert rows["hashicorp/helm"]["resolved"] is True
+    assert rows["hashicorp/kubernetes"]["origin"] == "unavailable"
+    assert "PLATFORMCTL_PROVIDER_MIRROR" in rows["hashicorp/kubernetes"]["fix"]
+    text = _run("--offline", "--provider-mirror", str(mirror), "tools", "providers")
+    assert text.returncode == 1
+    assert "Not applied: mesh, kubeflow." in " ".join(text.stderr.split())
+
+
+def test_doctor_reports_providers_and_the_tflint_ruleset(tmp_path: Path) -> None:
+    done = _run("doctor", "--offline", "--json", cache=tmp_path / "cache")
+    report = json.loads(done.stdout)
+    assert report["providers_resolve"] is False
+    assert {p["name"] for p in report["providers"]} >= {"hashicorp/aws", "hashicorp/helm"}
+    assert all(p["status"] == "warn" and p["fix"] for p in report["providers"])
+    ruleset = [t for t in report["tools"] if t["name"] == "tflint-ruleset-aws"]
+    assert len(ruleset) == 1 and ruleset[0]["wanted"] == "0.48.0"
