@@ -15,7 +15,6 @@ changed or anything failed.
 from __future__ import annotations
 
 import os
-import stat
 import sys
 import time
 from collections.abc import Mapping
@@ -26,6 +25,7 @@ from typing import Any
 from platformctl.aws.client import EXEC_API_VERSION, EksToken, describe_cluster, eks_token
 from platformctl.aws.session import AwsTarget
 from platformctl.aws.target import aws_target
+from platformctl.cluster.kubeconfig_file import read_kubeconfig, regular_or_absent
 from platformctl.errors import OperationError, UsageError, quote
 from platformctl.fsutil import write_atomic
 from platformctl.model import validate
@@ -37,7 +37,6 @@ from platformctl.report import Reporter
 
 EXEC_STYLES = ("platformctl", "aws")
 CONTROLPLANE_KUBECONFIG = Path("controlplane") / "kubeconfig"
-MAX_KUBECONFIG_BYTES = 16 * 1024 * 1024
 LOCK_WAIT_SECONDS = 5.0
 
 
@@ -84,50 +83,12 @@ def real_path(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def _regular_or_absent(path: Path) -> os.stat_result | None:
-    """stat() of `path` (through symlinks); UsageError unless it is a regular file or absent."""
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise UsageError(f"Cannot read kubeconfig {path}: {exc.strerror}.") from exc
-    if not stat.S_ISREG(info.st_mode):
-        raise UsageError(
-            f"Kubeconfig {path} is not a regular file; platformctl reads and writes only "
-            "regular files (pass --kubeconfig FILE)."
-        )
-    return info
-
-
 def load_kubeconfig(path: Path) -> dict[str, Any]:
     """The document at `path` (an empty Config when the file is absent or empty)."""
-    yaml = _yaml()
-
-    info = _regular_or_absent(path)
-    if info is not None and info.st_size > MAX_KUBECONFIG_BYTES:
-        raise UsageError(f"Kubeconfig {path} is {info.st_size} bytes, too large to be one.")
-    try:
-        text = path.read_bytes().decode("utf-8") if info is not None else ""
-    except FileNotFoundError:
-        text = ""
-    except OSError as exc:
-        raise UsageError(f"Cannot read kubeconfig {path}: {exc.strerror}.") from exc
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"Kubeconfig {path} is not UTF-8 text; fix or move it first.") from exc
-    try:
-        doc = yaml.safe_load(text) if text.strip() else None
-    except (yaml.YAMLError, RecursionError) as exc:
-        raise UsageError(f"Kubeconfig {path} is not valid YAML; fix or move it first.") from exc
-    if doc is None:
-        doc = {}
-    if not isinstance(doc, dict):
-        raise UsageError(f"Kubeconfig {path} is not a kubeconfig document (expected a mapping).")
+    doc = read_kubeconfig(path)
     for key in ("clusters", "users", "contexts"):
         if doc.get(key) is None:
             doc[key] = []
-        elif not isinstance(doc[key], list):
-            raise UsageError(f"Kubeconfig {path}: '{key}' must be a list.")
     doc.setdefault("apiVersion", "v1")
     doc.setdefault("kind", "Config")
     doc.setdefault("preferences", {})
@@ -142,7 +103,7 @@ def write_kubeconfig(path: Path, text: str) -> Path:
     would be replaced by a regular file, a FIFO would block).
     """
     target = real_path(path)
-    _regular_or_absent(target)
+    regular_or_absent(target)
     lock = target.with_name(target.name + ".lock")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from platformctl.errors import OperationError
+from platformctl.errors import OperationError, UsageError
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 GPU_RESOURCE = "nvidia.com/gpu"
@@ -123,16 +123,26 @@ def client_configuration(kubeconfig: Path, context: str | None = None) -> Any:
     from kubernetes import client, config
     from kubernetes.config.config_exception import ConfigException
 
-    if not kubeconfig.is_file():
-        raise OperationError(f"kubeconfig {kubeconfig} does not exist.")
+    from platformctl.cluster.kubeconfig_file import read_kubeconfig, with_absolute_paths
+
+    doc = read_kubeconfig(kubeconfig, missing_ok=False)
     configuration = client.Configuration()
     try:
-        config.load_kube_config(
-            config_file=str(kubeconfig), context=context, client_configuration=configuration
+        config.load_kube_config_from_dict(
+            with_absolute_paths(doc, kubeconfig.parent),
+            context=context,
+            client_configuration=configuration,
+            persist_config=False,
         )
-    except (ConfigException, ValueError, TypeError) as exc:
-        raise OperationError(f"kubeconfig {kubeconfig} is not usable: {exc}") from exc
+    except (ConfigException, ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise UsageError(f"Kubeconfig {kubeconfig} is not usable: {_first_line(exc)}") from exc
     return configuration
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    line = (text[0] if text else type(exc).__name__).rstrip(".")
+    return line + "."
 
 
 class Kube:
