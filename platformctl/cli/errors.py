@@ -76,8 +76,13 @@ def run_app(app: typer.Typer, argv: list[str] | None) -> int:
             code = command.main(args=argv, standalone_mode=False, prog_name="platformctl")
         except typer.Exit as exc:
             return int(exc.exit_code or 0)
-        except typer.Abort:
+        except typer.Abort as exc:
             # A prompt ends with Abort on EOF, and on a stop signal (Ctrl-C, SIGTERM, SIGHUP).
+            # click also turns any EOFError that escapes a command into Abort; prompts catch
+            # their own, so one that escapes is a file that ended early, not the user.
+            cause = exc.__cause__ or exc.__context__
+            if isinstance(cause, EOFError) and signals.first() is None:
+                raise cause from None
             if signals.first() is not None:
                 _print_quietly(err, f"[yellow]{escape(_interrupted())}[/]")
                 return signals.exit_code()
@@ -117,6 +122,18 @@ def guarded(call: Callable[[], int], *, verbose: bool, err: _Stderr | None = Non
         elif not verbose:
             err.print(VERBOSE_HINT)
         return exc.exit_code
+    except EOFError as exc:
+        # A compressed or archived file that ends early (a truncated download or cache).
+        if verbose:
+            err.print(escape(traceback.format_exc()))
+        detail = f" ({str(exc).rstrip('.')})" if str(exc) else ""
+        _error(
+            err,
+            f"A file ended before its end{detail}: a cached or downloaded archive is truncated.",
+        )
+        if not verbose:
+            err.print(VERBOSE_HINT)
+        return 1
     except OSError as exc:
         # A file system or network failure nobody turned into a sentence: an operation
         # failed (exit 1), not a bug.

@@ -27,6 +27,7 @@ import io
 import re
 import tarfile
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,11 +60,39 @@ def chart_path(version: str) -> Path:
     return cache_dir() / "charts" / f"{NAME}-{version}.tgz"
 
 
-def ensure_chart(version: str, kubectl: Path, offline: Path | None) -> Chart:
-    """The chart of this version, built into the cache unless it is there already."""
+def checksum_path(chart: Path) -> Path:
+    """The SHA-256 recorded when the chart was written: a cached chart is used only if it matches."""
+    return chart.with_name(chart.name + ".sha256")
+
+
+def cached_chart(version: str) -> Chart | None:
+    """The cached chart of this version when it is intact (its recorded checksum matches and
+    it holds objects), else None: a truncated or emptied file is rebuilt, never used."""
+    import hashlib
+
     path = chart_path(version)
-    if path.is_file():
-        return Chart(path, version, "cached", _count_objects(path))
+    try:
+        data = path.read_bytes()
+        recorded = checksum_path(path).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if hashlib.sha256(data).hexdigest() != recorded:
+        return None
+    try:
+        objects = _count_objects(path)
+    except (tarfile.TarError, EOFError, OSError, zlib.error):
+        return None
+    return Chart(path, version, "cached", objects) if objects else None
+
+
+def ensure_chart(version: str, kubectl: Path, offline: Path | None) -> Chart:
+    """The chart of this version, built into the cache unless an intact one is there."""
+    import hashlib
+
+    cached = cached_chart(version)
+    if cached is not None:
+        return cached
+    path = chart_path(version)
     manifest, source = _render(version, kubectl, offline)
     objects = split_objects(manifest)
     if not any(kind == "CustomResourceDefinition" for kind, _name, _text in objects):
@@ -71,7 +100,9 @@ def ensure_chart(version: str, kubectl: Path, offline: Path | None) -> Chart:
             f"The Training Operator manifests from {source} hold no CustomResourceDefinition; "
             "they are not the standalone overlay."
         )
-    write_atomic(path, package(version, objects), mode=0o644)
+    data = package(version, objects)
+    write_atomic(path, data, mode=0o644)
+    write_atomic(checksum_path(path), hashlib.sha256(data).hexdigest() + "\n", mode=0o644)
     return Chart(path, version, source, len(objects))
 
 

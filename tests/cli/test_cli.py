@@ -151,3 +151,27 @@ def test_a_command_runs_with_only_its_own_module_imported(repo: Path) -> None:
         [sys.executable, "-c", probe], cwd=repo, capture_output=True, text=True, check=False
     )
     assert done.stderr.strip().splitlines()[-1] == "0 ['platformctl.cli.render_cmd']", done.stderr
+
+
+def test_an_eof_that_is_not_end_of_input_is_a_failure_not_an_interrupt(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """click turns an EOFError escaping a command into Abort ("Aborted.", 130); a truncated
+    gzip raises exactly that, so it must read as a failed operation instead."""
+    import gzip
+
+    import typer
+
+    from platformctl.cli.errors import run_app
+
+    app = typer.Typer()
+
+    @app.command()
+    def read() -> None:
+        gzip.decompress(gzip.compress(b"x" * 1000)[:20])
+
+    code = run_app(app, [])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert "Aborted" not in err
+    assert "a cached or downloaded archive is truncated" in " ".join(err.split())
