@@ -38,6 +38,7 @@ def bootstrap(
 
       platformctl bootstrap --org ExampleOrg --env dev --dry-run --json
     """
+    from rich.markup import escape
     from rich.table import Table
 
     from platformctl.aws.bootstrap import bootstrap as run_bootstrap
@@ -61,7 +62,9 @@ def bootstrap(
         for col in ("setting", "status", "detail"):
             table.add_column(col)
         for s in r.settings:
-            table.add_row(s.name, f"[{style.get(s.status, 'cyan')}]{s.status}[/]", s.detail)
+            table.add_row(
+                escape(s.name), f"[{style.get(s.status, 'cyan')}]{s.status}[/]", escape(s.detail)
+            )
         app.console.print(table)
         if r.dry_run:
             app.console.print("Dry run: nothing was changed.")

@@ -70,9 +70,13 @@ def training_operator(
         }
         app.console.out(json.dumps(doc, indent=2), highlight=False)
         return
+    from rich.markup import escape
+
     app.err.print(
-        f"training-operator {chart.version}: {chart.objects} objects, {chart.source} → "
-        f"{copied or chart.path}",
+        escape(
+            f"training-operator {chart.version}: {chart.objects} objects, {chart.source} → "
+            f"{copied or chart.path}"
+        ),
         highlight=False,
     )
 

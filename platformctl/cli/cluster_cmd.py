@@ -84,8 +84,10 @@ def add_cluster(
         return
     verb = "Updated" if result.changed else "Unchanged:"
     current = " (current context)" if result.current else ""
+    from rich.markup import escape
+
     app.console.print(
-        f"{verb} context {result.context}{current} in {result.path} → {result.server}",
+        escape(f"{verb} context {result.context}{current} in {result.path} → {result.server}"),
         highlight=False,
     )
 

@@ -59,10 +59,17 @@ class ConsoleReporter:
         return self._console
 
     def step(self, message: str) -> None:
-        self.console.print(f"[bold cyan]→[/] {message}", highlight=False)
+        self.console.print(f"[bold cyan]→[/] {_plain(message)}", highlight=False)
 
     def info(self, message: str) -> None:
-        self.console.print(f"  {message}", highlight=False)
+        self.console.print(f"  {_plain(message)}", highlight=False)
 
     def warn(self, message: str) -> None:
-        self.console.print(f"[bold yellow]warning:[/] {message}", highlight=False)
+        self.console.print(f"[bold yellow]warning:[/] {_plain(message)}", highlight=False)
+
+
+def _plain(message: str) -> str:
+    """An engine message as rich prints it: never markup (it carries paths, names, output)."""
+    from rich.markup import escape
+
+    return escape(message)

@@ -75,7 +75,12 @@ def doctor(
                 status = f"[{style.get(c.status, 'white')}]{c.status}[/]" + (
                     "" if c.required or c.status == "ok" else " (optional)"
                 )
-                table.add_row(c.name, c.wanted, c.found, status, escape(c.where), escape(c.fix))
+                table.add_row(
+                    *(escape(v) for v in (c.name, c.wanted, c.found)),
+                    status,
+                    escape(c.where),
+                    escape(c.fix),
+                )
             app.console.print(table)
         if report.providers:
             app.console.print(

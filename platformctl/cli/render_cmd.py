@@ -55,7 +55,9 @@ def render(
         f"{len(result.unchanged)} unchanged, {len(result.removed)} removed."
     )
     if result.kept:
-        shown = ", ".join(f"live/{p}" for p in result.kept[:3])
+        from rich.markup import escape
+
+        shown = escape(", ".join(f"live/{p}" for p in result.kept[:3]))
         more = f" and {len(result.kept) - 3} more" if len(result.kept) > 3 else ""
         app.err.print(
             f"Left {len(result.kept)} hand-written file(s) alone: {shown}{more}.", highlight=False

@@ -67,7 +67,7 @@ class LiveUnits:
             elapsed = ""
             if unit in self.started:
                 elapsed = f"{(self.ended.get(unit, now) - self.started[unit]):.1f}s"
-            table.add_row(unit, Text(state, style=_STYLES.get(state, "")), elapsed)
+            table.add_row(Text(unit), Text(state, style=_STYLES.get(state, "")), elapsed)
         return table
 
     def begin(self, title: str, units: Sequence[str]) -> None:
@@ -89,7 +89,9 @@ class LiveUnits:
             else:
                 from rich.markup import escape
 
-                self.console.print(f"[bold]{escape(title)}[/]: {', '.join(units)}", highlight=False)
+                self.console.print(
+                    f"[bold]{escape(title)}[/]: {escape(', '.join(units))}", highlight=False
+                )
 
     def update(self, unit: str, state: str) -> None:
         with self.lock:
@@ -105,7 +107,9 @@ class LiveUnits:
                 elapsed = ""
                 if unit in self.started and unit in self.ended:
                     elapsed = f" ({self.ended[unit] - self.started[unit]:.1f}s)"
-                self.console.print(f"  {unit}: {state}{elapsed}", highlight=False)
+                from rich.text import Text
+
+                self.console.print(Text(f"  {unit}: {state}{elapsed}"), highlight=False)
 
     def end(self) -> None:
         with self.lock:
@@ -140,7 +144,7 @@ def summary_table(result: RunResult) -> Group:
             )
         for unit in env.units:
             table.add_row(
-                unit.name,
+                Text(unit.name),
                 Text(unit.status, style=_STYLES.get(unit.status, "")),
                 str(unit.add),
                 str(unit.change),

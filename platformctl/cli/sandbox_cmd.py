@@ -35,6 +35,8 @@ def _print(app: AppContext, result: object, as_json: bool) -> None:
     if as_json:
         app.console.out(json.dumps(result.to_json(), indent=2), highlight=False)
         return
+    from rich.markup import escape
+
     table = Table(title="Sandbox", title_justify="left")
     for col in ("component", "state", "pid", "endpoint", "started", "detail"):
         table.add_column(col, no_wrap=col in ("endpoint", "started", "pid"))
@@ -45,11 +47,16 @@ def _print(app: AppContext, result: object, as_json: bool) -> None:
         elif c.action == "waiting":
             state = "[yellow]waiting[/]"
         table.add_row(
-            c.name, state, str(c.pid or "-"), c.endpoint or "-", c.started_at or "-", c.detail
+            escape(c.name),
+            state,
+            str(c.pid or "-"),
+            escape(c.endpoint or "-"),
+            c.started_at or "-",
+            escape(c.detail),
         )
     app.console.print(table)
     for problem in result.problems:
-        app.console.print(f"[yellow]partial:[/] {problem}.", highlight=False)
+        app.console.print(f"[yellow]partial:[/] {escape(problem)}.", highlight=False)
 
 
 Only = typer.Option(

@@ -61,6 +61,7 @@ def status(
 
 def inventory_table(inv: Inventory) -> Table:
     """The inventory as one table, grouped by type (with counts)."""
+    from rich.markup import escape
     from rich.table import Table
 
     where = inv.endpoint or inv.region
@@ -70,7 +71,12 @@ def inventory_table(inv: Inventory) -> Table:
     for rows in inv.by_type().values():
         for i, r in enumerate(rows):
             details = ", ".join(f"{k}={v}" for k, v in r.details.items())
-            table.add_row(f"{r.label} ({len(rows)})" if i == 0 else "", r.id, r.name, details)
+            table.add_row(
+                f"{r.label} ({len(rows)})" if i == 0 else "",
+                escape(r.id),
+                escape(r.name),
+                escape(details),
+            )
         table.add_section()
     return table
 

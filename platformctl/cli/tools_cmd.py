@@ -110,6 +110,7 @@ def install(
     if as_json:
         app.console.out(json.dumps(result.to_json(), indent=2), highlight=False)
         return
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="Tools" + (" (dry run)" if dry_run else ""), title_justify="left")
@@ -117,10 +118,10 @@ def install(
         table.add_column(col, overflow="fold")
     for tool in result.tools:
         table.add_row(
-            tool.name,
-            tool.version,
+            escape(tool.name),
+            escape(tool.version),
             tool.source,
-            tool.path,
+            escape(tool.path),
             f"{tool.seconds:.0f} s" if tool.seconds is not None else "",
             f"{tool.peak_rss_kb / 1024:.0f} MiB" if tool.peak_rss_kb else "",
         )
@@ -146,6 +147,7 @@ def list_(ctx: typer.Context, as_json: bool = options.Json) -> None:
     if as_json:
         app.console.out(json.dumps([asdict(r) for r in rows], indent=2), highlight=False)
         return
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="Pinned tools", title_justify="left")
@@ -157,12 +159,12 @@ def list_(ctx: typer.Context, as_json: bool = options.Json) -> None:
         if row.build:
             built = f"{row.build.get('source', '')}, {row.build.get('seconds', '?')} s"
         table.add_row(
-            row.name,
-            row.version,
+            escape(row.name),
+            escape(row.version),
             f"[{style.get(row.state, 'dim')}]{row.state}[/]",
-            row.found_version,
-            row.path,
-            built,
+            escape(row.found_version),
+            escape(row.path),
+            escape(built),
         )
     app.console.print(table)
 
