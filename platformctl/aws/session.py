@@ -76,11 +76,12 @@ def new_client(target: AwsTarget, service: str) -> Any:
     import boto3
     from botocore.config import Config
 
-    session = boto3.Session(
-        aws_access_key_id=target.access_key,
-        aws_secret_access_key=target.secret_key,
-        region_name=target.region,
-    )
+    with translate(target, "start an AWS session"):
+        session = boto3.Session(
+            aws_access_key_id=target.access_key,
+            aws_secret_access_key=target.secret_key,
+            region_name=target.region,
+        )
     config = Config(
         connect_timeout=target.connect_timeout,
         read_timeout=target.read_timeout,
@@ -98,6 +99,15 @@ def error_code(exc: BaseException) -> str:
     return ""
 
 
+def _profile_not_found(profile: str) -> str:
+    config = os.environ.get("AWS_CONFIG_FILE", "~/.aws/config")
+    credentials = os.environ.get("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials")
+    return (
+        f"The AWS profile {profile!r} (AWS_PROFILE) is defined in neither {config} nor "
+        f"{credentials}; fix the name, or unset AWS_PROFILE."
+    )
+
+
 @contextmanager
 def translate(target: AwsTarget, what: str) -> Iterator[None]:
     """Turn botocore failures inside the block into one-sentence platformctl errors."""
@@ -110,7 +120,7 @@ def translate(target: AwsTarget, what: str) -> Iterator[None]:
     except bx.NoRegionError as exc:
         raise UsageError("No AWS region given: pass --region or set AWS_REGION.") from exc
     except bx.ProfileNotFound as exc:
-        raise UsageError(f"{exc}; check AWS_PROFILE.") from exc
+        raise UsageError(_profile_not_found(str(exc.kwargs.get("profile", "")))) from exc
     except (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError) as exc:
         where = getattr(exc, "kwargs", {}).get("endpoint_url") or target.endpoint or "AWS"
         hint = (

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from platformctl.toolchain.catalog import CATALOG
 from platformctl.toolchain.locate import find
-from platformctl.toolchain.versions import load_pins, versions_match
+from platformctl.toolchain.versions import require_pins, versions_match
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class DoctorReport:
 
 def check_tools(root: Path) -> tuple[Check, ...]:
     checks: list[Check] = []
-    for pin in load_pins(root).values():
+    for pin in require_pins(root).values():
         spec = CATALOG.get(pin.name)
         if spec is None:
             checks.append(

@@ -41,7 +41,7 @@ from platformctl.toolchain.staging import (
     tool_home,
     version_ok,
 )
-from platformctl.toolchain.versions import Pin, load_pins
+from platformctl.toolchain.versions import Pin, require_pins
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class ListedTool:
 
 def select_pins(root: Path, only: Sequence[str] = ()) -> list[tuple[Pin, ToolSpec]]:
     """The pins to install, validated: unknown names and unmanaged pins are usage errors."""
-    pins = load_pins(root)
+    pins = require_pins(root)
     for name in only:
         if name not in CATALOG:
             known = ", ".join(sorted(CATALOG))
@@ -90,7 +90,7 @@ def select_pins(root: Path, only: Sequence[str] = ()) -> list[tuple[Pin, ToolSpe
 def list_tools(root: Path) -> tuple[ListedTool, ...]:
     """What .tool-versions pins and what is installed where (cache first, then PATH)."""
     rows: list[ListedTool] = []
-    for pin in load_pins(root).values():
+    for pin in require_pins(root).values():
         spec = CATALOG.get(pin.name)
         if spec is None:
             rows.append(ListedTool(pin.name, pin.version, (), "not managed"))

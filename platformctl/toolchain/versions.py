@@ -58,7 +58,24 @@ def load_pins(root: Path) -> dict[str, Pin]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise UsageError(f"{path} does not exist; it pins the tools platformctl runs.") from exc
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{path} is not UTF-8 text (byte {exc.start} is not); fix or rewrite it."
+        ) from exc
+    except OSError as exc:
+        raise UsageError(f"Cannot read {path}: {exc.strerror}.") from exc
     return parse_tool_versions(text, str(path))
+
+
+def require_pins(root: Path) -> dict[str, Pin]:
+    """The pins, refusing a .tool-versions that pins nothing (there would be nothing to check)."""
+    pins = load_pins(root)
+    if not pins:
+        raise UsageError(
+            f"{root / TOOL_VERSIONS} pins no tool; pin at least opentofu and terragrunt "
+            "('opentofu 1.11.6')."
+        )
+    return pins
 
 
 def versions_match(wanted: str, found: str | None) -> bool:

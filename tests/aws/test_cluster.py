@@ -312,3 +312,26 @@ def test_sandbox_add_cluster_uses_the_emulator_then_the_local_control_plane(
         }
     finally:
         sandbox.down(repo, SilentReporter())
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("eks-token", "--cluster", "x-dev-eks", "--region", "us-east-1"),
+        ("bootstrap", "--org", "ProfOrg", "--env", "dev"),
+    ],
+)
+def test_a_mistyped_aws_profile_is_one_sentence_and_exit_2(
+    repo: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_PROFILE", "prodd")
+    result = cli(*args)
+    assert result.code == 2, result.err
+    assert result.error == (
+        f"The AWS profile 'prodd' (AWS_PROFILE) is defined in neither {tmp_path / 'config'} "
+        f"nor {tmp_path / 'credentials'}; fix the name, or unset AWS_PROFILE."
+    )

@@ -25,7 +25,12 @@ def test_render_names_a_hand_written_file_with_brackets(repo: Path, cli: Cli) ->
 @pytest.mark.parametrize("command", [("doctor", "--offline"), ("tools", "list")])
 @pytest.mark.parametrize("odd", MARKUP)
 def test_a_cache_path_with_brackets_is_printed_whole(
-    repo: Path, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...], odd: str
+    repo: Path,
+    cli: Cli,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    command: tuple[str, ...],
+    odd: str,
 ) -> None:
     cache = tmp_path / f"cache{odd}dir"
     binary = cache / "tools/actionlint/1.7.12/bin/actionlint"

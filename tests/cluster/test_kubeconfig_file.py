@@ -11,7 +11,10 @@ from platformctl.errors import UsageError
 from tests.fixtures.repo_cli import Cli
 
 BAD = {
-    "not YAML": (b"apiVersion: v1\nclusters: [unclosed\n", "is not valid YAML; fix or move it first."),
+    "not YAML": (
+        b"apiVersion: v1\nclusters: [unclosed\n",
+        "is not valid YAML; fix or move it first.",
+    ),
     "not UTF-8": (b"apiVersion: v1\n\xff\xfe\x00bad\n", "is not UTF-8 text; fix or move it first."),
     "a list": (b"- one\n- two\n", "is not a kubeconfig document (expected a mapping)."),
     "clusters not a list": (b"clusters: 3\n", "'clusters' must be a list."),
@@ -25,7 +28,9 @@ def test_a_broken_kubeconfig_is_one_sentence(tmp_path: Path, case: str) -> None:
     path.write_bytes(content)
     with pytest.raises(UsageError) as caught:
         read_kubeconfig(path)
-    assert caught.value.message == f"Kubeconfig {path} {expected}".replace(f"{path} '", f"{path}: '")
+    assert caught.value.message == f"Kubeconfig {path} {expected}".replace(
+        f"{path} '", f"{path}: '"
+    )
 
 
 def test_a_directory_is_named_as_one(tmp_path: Path) -> None:

@@ -125,3 +125,29 @@ def test_doctor_reports_providers_and_the_tflint_ruleset(tmp_path: Path) -> None
     assert all(p["status"] == "warn" and p["fix"] for p in report["providers"])
     ruleset = [t for t in report["tools"] if t["name"] == "tflint-ruleset-aws"]
     assert len(ruleset) == 1 and ruleset[0]["wanted"] == "0.48.0"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            b"opentofu 1.11.6\n\xff\xfe terragrunt\n",
+            "is not UTF-8 text (byte 16 is not); fix or rewrite it.",
+        ),
+        (b"", "pins no tool; pin at least opentofu and terragrunt ('opentofu 1.11.6')."),
+        (b"# only comments\n\n", "pins no tool; pin at least opentofu and terragrunt"),
+    ],
+)
+@pytest.mark.parametrize(
+    "command", [("doctor", "--offline"), ("tools", "install"), ("tools", "list")]
+)
+def test_an_unreadable_or_empty_tool_versions_is_exit_2(
+    tmp_path: Path, content: bytes, message: str, command: tuple[str, ...]
+) -> None:
+    (tmp_path / "platform.toml").write_text("")
+    (tmp_path / ".tool-versions").write_bytes(content)
+    done = _run(*command, root=tmp_path, cache=tmp_path / "cache")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert message in " ".join(done.stderr.split())
+    assert "Ready." not in done.stdout
+    assert not (tmp_path / "cache").exists()
