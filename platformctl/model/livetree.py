@@ -18,7 +18,7 @@ import difflib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -47,6 +47,56 @@ class Plan:
     manifest: Path
     manifest_text: str
     manifest_fresh: bool
+
+
+RENDER_LOCK_WAIT = 600.0
+
+
+@contextlib.contextmanager
+def render_lock(root: Path, org_dir: str, *, wait: float = RENDER_LOCK_WAIT) -> Iterator[None]:
+    """Hold the render lock of live/<org_dir>: a second render waits for the first.
+
+    An flock on .platformctl/locks/render-<org>.lock: the kernel releases it when its
+    holder ends, however it ends, so a killed render never leaves the tree locked.
+    """
+    import fcntl
+    import time
+
+    from platformctl.paths import state_dir
+
+    locks = state_dir(root) / "locks"
+    try:
+        locks.mkdir(parents=True, exist_ok=True)
+        fd = os.open(locks / f"render-{org_dir}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except (FileExistsError, NotADirectoryError) as exc:
+        raise UsageError(
+            f"{state_dir(root)} is not a directory; platformctl keeps its state there: move "
+            "that file away."
+        ) from exc
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise OperationError(
+                        f"Another render of live/{org_dir} still runs after {wait:g} s; "
+                        "wait for it to finish and try again."
+                    ) from None
+                time.sleep(0.05)
+        # Under the lock, a staging directory of this org can only be a killed render's.
+        for leftover in (root / "live").glob(stage_prefix(org_dir) + "*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        yield
+    finally:
+        os.close(fd)
+
+
+def stage_prefix(org_dir: str) -> str:
+    """Name prefix of a render's staging directory inside live/ (one org's own)."""
+    return f".platformctl-render-{org_dir}-"
 
 
 def manifest_entries(live: Path, org_dir: str) -> set[Path]:
@@ -210,7 +260,7 @@ def apply(live: Path, the_plan: Plan) -> None:
     created_live = not live.exists()
     try:
         live.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=".platformctl-render-", dir=live))
+        stage = Path(tempfile.mkdtemp(prefix=stage_prefix(the_plan.manifest.parts[0]), dir=live))
     except OSError as exc:
         raise OperationError(f"Cannot write {live}: {exc.strerror}; nothing was written.") from exc
     try:

@@ -249,9 +249,12 @@ def write_tree(root: Path, tree: RenderedTree, *, all_envs: bool) -> RenderResul
     OperationError (platformctl.model.livetree).
     """
     live = root / LIVE_DIR
-    the_plan = livetree.plan(live, tree.org.name, tree.envs, tree.files, all_envs=all_envs)
-    verify_tree(tree, the_plan.writes)
-    livetree.apply(live, the_plan)
+    # One render of an org at a time: the manifest is read and rewritten under the lock,
+    # so two renders of different environments both keep their entries.
+    with livetree.render_lock(root, tree.org.name):
+        the_plan = livetree.plan(live, tree.org.name, tree.envs, tree.files, all_envs=all_envs)
+        verify_tree(tree, the_plan.writes)
+        livetree.apply(live, the_plan)
     return RenderResult(
         tree,
         tuple(the_plan.writes),

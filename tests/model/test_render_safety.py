@@ -204,3 +204,67 @@ def test_a_manifest_that_is_not_a_file_is_refused(repo: Path) -> None:
     (repo / "live/exampleorg" / MANIFEST).mkdir(parents=True)
     with pytest.raises(UsageError, match="is not a regular file"):
         write_tree(repo, render_tree(repo, load_platform(repo), ORG), all_envs=True)
+
+
+def test_concurrent_renders_of_one_org_keep_every_manifest_entry(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two renders of different environments at once: the second waits for the first, so
+    the manifest lists both and each is fresh (the manifest used to keep one, 8 of 8)."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PLATFORMCTL_ROOT": str(repo)}
+    for _ in range(4):
+        for path in (repo / "live").glob("*"):
+            import shutil
+
+            shutil.rmtree(path)
+        renders = [
+            subprocess.Popen(
+                [sys.executable, "-m", "platformctl", "render", "--org", "ExampleOrg", "--env", e],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            for e in ("dev", "sandbox")
+        ]
+        assert [p.wait(timeout=120) for p in renders] == [0, 0]
+        listed = (repo / "live/exampleorg" / MANIFEST).read_text()
+        assert "\ndev/" in listed and "\nsandbox/" in listed
+        for e in ("dev", "sandbox"):
+            assert run(["render", "--org", "ExampleOrg", "--env", e, "--check"], capsys)[0] == 0
+
+
+def test_a_state_directory_that_is_a_file_is_one_sentence(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / ".platformctl").write_text("not a directory\n")
+    code, _out, err = run(["render", "--org", "ExampleOrg"], capsys)
+    assert code == 2
+    assert "is not a directory; platformctl keeps its state there" in err
+    assert not (repo / "live").exists()
+
+
+def test_a_killed_renders_staging_directory_is_removed_by_the_next_and_ignored_by_git(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import subprocess
+
+    from tests.conftest import REPO
+
+    assert run(["render", "--org", "ExampleOrg"], capsys)[0] == 0
+    leftover = repo / "live/.platformctl-render-exampleorg-k1ll3d"
+    leftover.mkdir()
+    (leftover / "0.new").write_text("half")
+    other_org = repo / "live/.platformctl-render-otherorg-running"
+    other_org.mkdir()
+    assert run(["render", "--org", "ExampleOrg"], capsys)[0] == 0
+    assert not leftover.exists()
+    assert other_org.exists()  # another org's render may still be using its own
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", "live/.platformctl-render-exampleorg-k1ll3d/0.new"],
+        cwd=REPO,
+        check=False,
+    )
+    assert ignored.returncode == 0
