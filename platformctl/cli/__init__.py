@@ -68,12 +68,21 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
+def verbose_first(argv: Sequence[str]) -> list[str]:
+    """`-v`/`--verbose` moved before the command, wherever it was given (every error says
+    "run with -v", and people add it at the end); arguments after `--` are left alone."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    flags = [a for a in argv[:end] if a in ("-v", "--verbose")]
+    rest = [a for a in argv[:end] if a not in ("-v", "--verbose")]
+    return [*flags[:1], *rest, *argv[end:]]
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the command and map every error to its exit code."""
     from platformctl import signals
     from platformctl.cli import quick
 
-    args = sys.argv[1:] if argv is None else argv
+    args = verbose_first(sys.argv[1:] if argv is None else argv)
     # Ctrl-C, SIGTERM and SIGHUP all stop a run cleanly (child processes stopped, state
     # locks released, summary written). This also undoes the SIGINT a shell without job
     # control ignores for background commands: `kill -INT` must still work.
@@ -87,5 +96,5 @@ def main(argv: list[str] | None = None) -> None:
             from platformctl.cli.errors import run_app
 
             command = invoked(args)
-            code = run_app(build_app(command if command in COMMANDS else None), argv)
+            code = run_app(build_app(command if command in COMMANDS else None), args)
     sys.exit(code)

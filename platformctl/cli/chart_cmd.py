@@ -11,7 +11,10 @@ from platformctl.cli import options
 from platformctl.cli.context import AppContext
 
 chart_app = typer.Typer(
-    help="Charts platformctl packages from upstream manifests (cached per version).",
+    help="Charts platformctl packages from upstream manifests (cached per version).\n\n"
+    "Examples:\n\n"
+    "  platformctl chart training-operator\n\n"
+    "  platformctl chart training-operator --out charts --json",
     no_args_is_help=True,
 )
 

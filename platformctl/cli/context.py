@@ -26,21 +26,40 @@ class AppContext:
     @cached_property
     def console(self) -> Console:
         """stdout (rich is imported on first use: plan-all starts terragrunt before)."""
-        from rich.console import Console
-
-        return Console()
+        return make_console(stderr=False)
 
     @cached_property
     def err(self) -> Console:
         """stderr: steps, warnings and the live view."""
-        from rich.console import Console
-
-        return Console(stderr=True)
+        return make_console(stderr=True)
 
     @cached_property
     def root(self) -> Path:
         """The repository root (found on first use, so commands that need none stay fast)."""
         return self._root or find_repo_root()
+
+
+# The width of output that goes to no terminal (CI logs, `make demo | tee`) when COLUMNS
+# does not say: so wide that a table takes its natural width and never cuts an identifier.
+LOG_WIDTH = 4096
+
+
+def make_console(*, stderr: bool) -> Console:
+    """A console for stdout or stderr: the terminal's width, or $COLUMNS, or — for a log —
+    LOG_WIDTH with sentences never wrapped (a log reader's viewer wraps them)."""
+    import os
+    import sys
+
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    try:
+        terminal = stream.isatty()
+    except (AttributeError, ValueError):
+        terminal = False
+    if terminal or os.environ.get("COLUMNS", "").isdigit():
+        return Console(stderr=stderr)
+    return Console(stderr=stderr, width=LOG_WIDTH, soft_wrap=True)
 
 
 class ConsoleReporter:

@@ -41,9 +41,9 @@ class _Stderr:
 
     def print(self, *args: Any, **kwargs: Any) -> None:
         if self._console is None:
-            from rich.console import Console
+            from platformctl.cli.context import make_console
 
-            self._console = Console(stderr=True)
+            self._console = make_console(stderr=True)
         self._console.print(*args, **kwargs)
 
 
@@ -89,6 +89,10 @@ def run_app(app: typer.Typer, argv: list[str] | None) -> int:
             err.print("[red]Aborted.[/]")
             return 130
         except ClickException as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError" and getattr(exc, "ctx", None):
+                # A group run with no command: its help, as --help prints it (click's code).
+                typer.echo(exc.ctx.get_help())  # type: ignore[attr-defined]
+                return int(exc.exit_code)
             # Usage errors from Typer/click (unknown option, bad value, missing argument): exit 2.
             _error(err, _shorten_quoted(exc.format_message()), _usage_hint(exc))
             return 2

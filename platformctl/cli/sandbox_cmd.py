@@ -13,7 +13,11 @@ from platformctl.cli.context import AppContext, ConsoleReporter
 sandbox_app = typer.Typer(
     name="sandbox",
     help="Run the local sandbox on 127.0.0.1: a moto AWS emulator, a Helm chart repository, "
-    "the local control plane and the Training Operator.",
+    "the local control plane and the Training Operator.\n\n"
+    "Examples:\n\n"
+    "  platformctl sandbox up\n\n"
+    "  platformctl sandbox status --json\n\n"
+    "  platformctl sandbox down --purge",
     no_args_is_help=True,
 )
 

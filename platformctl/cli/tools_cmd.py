@@ -17,7 +17,12 @@ if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
 tools_app = typer.Typer(
-    help="Install and list the tools pinned in .tool-versions (cached per tool and version).",
+    help="Install and list the tools pinned in .tool-versions (cached per tool and version), "
+    "and say where each OpenTofu provider comes from.\n\n"
+    "Examples:\n\n"
+    "  platformctl tools install\n\n"
+    "  platformctl tools list --json\n\n"
+    "  platformctl --offline tools providers",
     no_args_is_help=True,
 )
 

@@ -16,7 +16,11 @@ if TYPE_CHECKING:
 
 train_app = typer.Typer(
     name="train",
-    help="Submit, watch and delete distributed PyTorch training jobs (Kubeflow PyTorchJob).",
+    help="Submit, watch and delete distributed PyTorch training jobs (Kubeflow PyTorchJob).\n\n"
+    "Examples:\n\n"
+    "  platformctl train submit examples/pytorch-ddp --org ExampleOrg --env sandbox --wait\n\n"
+    "  platformctl train list --org ExampleOrg --env sandbox -n kubeflow\n\n"
+    "  platformctl train logs pytorch-ddp --org ExampleOrg --env sandbox -n kubeflow",
     no_args_is_help=True,
 )
 
