@@ -190,8 +190,24 @@ def kubeflow_sandbox_operator(ctx: StepContext) -> StepResult:
         return StepResult(
             "kubeflow", "sandbox-operator", True, "skipped", "runs in the cluster (not a sandbox)"
         )
+    from platformctl.sandbox import controlplane
     from platformctl.sandbox.trainingop import NO_CONTROL_PLANE, ensure_training_operator
 
+    own = controlplane.status(ctx.root)
+    if (
+        own.running
+        and own.server is not None
+        and ctx.kube().server.rstrip("/") != own.server.rstrip("/")
+    ):
+        # The stage checks another cluster than this checkout's control plane (a kubeconfig
+        # given by hand): whoever runs that cluster runs its operator.
+        return StepResult(
+            "kubeflow",
+            "sandbox-operator",
+            True,
+            "skipped",
+            f"the cluster at {ctx.kube().server} is not this sandbox's control plane",
+        )
     status = ensure_training_operator(ctx.root, ctx.reporter)
     if not status.running and status.detail == NO_CONTROL_PLANE:
         # The cluster is not the sandbox's own control plane (a kubeconfig given by hand):

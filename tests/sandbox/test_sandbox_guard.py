@@ -116,7 +116,7 @@ def test_an_up_killed_half_way_is_a_partial_status(repo: Path, cli: Cli, cleanup
     assert any("did not finish" in p for p in status.json()["problems"]), status.out
     text = cli("sandbox", "status")
     assert text.code == 1 and "partial:" in text.out
-    assert cli("sandbox", "up", "--only", "moto").code == 0
+    assert cli("sandbox", "up", "--only", "moto", "--port", str(free_port())).code == 0
     assert cli("sandbox", "status").code == 0
 
 
