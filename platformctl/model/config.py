@@ -202,7 +202,7 @@ def load_platform(root: Path) -> Platform:
 
 def parse_platform(data: Mapping[str, Any]) -> Platform:
     """Validate a decoded platform document (the [[environments]] list)."""
-    _only_keys("platform.toml", data, {"environments", "github_repository"})
+    _only_keys("platform.toml", data, {"environments", "github_repository", "extra_instance_types"})
     repository = data.get("github_repository")
     if repository is not None and not validate.github_repository(repository):
         raise UsageError(
@@ -224,7 +224,21 @@ def parse_platform(data: Mapping[str, Any]) -> Platform:
             )
         seen[env.name] = 1
     _check_overlaps(envs)
+    from platformctl.model.eks_rules import check_environments
+
+    check_environments(envs, _extra_instance_types(data.get("extra_instance_types", [])))
     return Platform(envs, repository)
+
+
+def _extra_instance_types(raw: Any) -> tuple[str, ...]:
+    """Instance types AWS launched after platformctl's offline list was taken."""
+    if not isinstance(raw, list) or not all(
+        isinstance(t, str) and _INSTANCE_RE.fullmatch(t) for t in raw
+    ):
+        raise UsageError(
+            'platform.toml: extra_instance_types must be a list of EC2 instance types such as "p6-b200.48xlarge".'
+        )
+    return tuple(raw)
 
 
 def _only_keys(where: str, table: Mapping[str, Any], allowed: set[str]) -> None:
