@@ -138,6 +138,11 @@ def run(
             raise ProcessError(
                 argv, 124, out.text + err.text, reason=f"timed out after {timeout:g} s"
             ) from exc
+        finally:
+            # Helpers the command started and left behind (tflint's bundled plugin after
+            # `tflint --version`) end with it: nothing a short command starts outlives it.
+            if running and _group_alive(command.pid):
+                _stop_group(command.pid)
         code = command.exit_code
     except sh.ForkException as exc:
         reason = _fork_reason(exc)
@@ -174,20 +179,43 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
+def _group_alive(pgid: int) -> bool:
+    """Whether any process of the group still runs (zombies, which only wait to be reaped by
+    whoever adopted them, do not count)."""
+    try:
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return True
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            return True
+    return False
+
+
 def _stop_group(pid: int) -> None:
     """SIGTERM the process group led by `pid`, then SIGKILL what is left after a grace."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(pid, sig)
-        except (ProcessLookupError, PermissionError):
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        return
+    deadline = time.monotonic() + KILL_GRACE
+    while time.monotonic() < deadline:
+        if not _group_alive(pid):
             return
-        deadline = time.monotonic() + KILL_GRACE
-        while time.monotonic() < deadline:
-            try:
-                os.killpg(pid, 0)
-            except (ProcessLookupError, PermissionError):
-                return
-            time.sleep(0.05)
+        time.sleep(0.05)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
 
 
 class Streamed:
