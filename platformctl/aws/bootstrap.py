@@ -28,6 +28,7 @@ from platformctl.aws.target import aws_target
 from platformctl.model.config import Environment, Org
 from platformctl.model.naming import state_bucket
 from platformctl.report import Reporter
+from platformctl.sandbox.moto import Moto
 
 SETTINGS = ("bucket", "versioning", "encryption", "public-access-block", "tls-only-policy")
 
@@ -128,11 +129,22 @@ def bootstrap(
     dry_run: bool = False,
     kms_key_id: str | None = None,
 ) -> BootstrapResult:
-    """Create or fix the environment's state bucket; a no-op when it is already right."""
-    target = aws_target(root, env)
+    """Create or fix the environment's state bucket; a no-op when it is already right.
+
+    A dry run of a sandbox environment needs no running sandbox: with none, it shows what a
+    new sandbox would get.
+    """
     bucket = state_bucket(org, env)
-    reporter.step(f"{env.name}: state bucket {bucket} ({target.endpoint or env.region})")
-    state = bucket_state(target, bucket)
+    if dry_run and env.sandbox and not Moto().env(root):
+        reporter.step(
+            f"{env.name}: state bucket {bucket} (the sandbox is not running: as for a new one)"
+        )
+        target = AwsTarget(region=env.region, label="sandbox")
+        state = BucketState(bucket, exists=False)
+    else:
+        target = aws_target(root, env)
+        reporter.step(f"{env.name}: state bucket {bucket} ({target.endpoint or env.region})")
+        state = bucket_state(target, bucket)
     plan = _wanted(state, sandbox=env.sandbox, kms_key_id=kms_key_id, target_region=env.region)
     settings: list[Setting] = []
     for name, action, detail in plan:

@@ -106,7 +106,7 @@ def deploy(
     scope = (*ctx.graph.dependencies(stage), stage) if with_dependencies else (stage,)
     levels = [tuple(u for u in level if u in scope) for level in ctx.graph.levels()]
     levels = [lv for lv in levels if lv]
-    env_vars = {**tg.environment(tools, ctx.extra_env)}
+    env_vars = {**tg.environment(tools, ctx.extra_env, dry_run=opts.dry_run)}
     ctx.extra_env = env_vars
 
     if opts.dry_run:

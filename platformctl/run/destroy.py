@@ -75,7 +75,7 @@ def destroy(
         scope = (target, *dependents) if with_dependents else (target,)
         outside = () if with_dependents else dependents
     scope = tuple(u for u in ctx.graph.order if u in scope)
-    ctx.extra_env = {**tg.environment(tools, ctx.extra_env)}
+    ctx.extra_env = {**tg.environment(tools, ctx.extra_env, dry_run=opts.dry_run)}
     check_units = tuple(u for u in ctx.graph.order if u in scope or u in outside)
 
     if opts.dry_run:

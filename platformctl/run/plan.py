@@ -157,7 +157,7 @@ def _plan_all(
                     units=units,
                     parallelism=opts.parallelism,
                     out_dir=plans,
-                    env=tg.environment(tools, ctx.extra_env),
+                    env=tg.environment(tools, ctx.extra_env, dry_run=opts.dry_run),
                 )
                 commands.append(describe(inv))
                 reporter.info(commands[-1])
@@ -174,7 +174,7 @@ def _plan_all(
                 reporter.info(f"{ctx.env.name}: no unit changed; nothing to plan.")
                 out.append(EnvResult(ctx.env.name, ctx.env.region, ()))
                 continue
-            ctx.extra_env = tg.environment(tools, ctx.extra_env)
+            ctx.extra_env = tg.environment(tools, ctx.extra_env, dry_run=opts.dry_run)
             beside = PreflightBeside(
                 root, org, ctx.env, reporter, enabled=opts.preflight and ctx.env.name not in checked
             )

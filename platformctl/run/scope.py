@@ -118,12 +118,10 @@ def resolve_tools(root: Path, *, dry_run: bool) -> tg.Tools:
             if not dry_run:
                 raise
             paths[name] = Path(exe)
-    plugin_cache = plugin_cache_dir()
+    # The directories are made when terragrunt is about to run (tg.environment), never
+    # before a run is refused.
     download = state_dir(root) / "terragrunt-cache"
-    if not dry_run:
-        plugin_cache.mkdir(parents=True, exist_ok=True)
-        download.mkdir(parents=True, exist_ok=True)
-    return tg.Tools(paths["terragrunt"], paths["opentofu"], download, plugin_cache)
+    return tg.Tools(paths["terragrunt"], paths["opentofu"], download, plugin_cache_dir())
 
 
 def environment_for(root: Path, env: Environment, opts: Options) -> dict[str, str]:
@@ -141,15 +139,14 @@ def environment_for(root: Path, env: Environment, opts: Options) -> dict[str, st
     if (Path(here) / "platformctl").exists() and path.split(os.pathsep)[0] != here:
         extra["PATH"] = here + (os.pathsep + path if path else "")
     if env.sandbox:
+        from platformctl.errors import UsageError
+        from platformctl.sandbox.registry import sandbox_env
+
         try:
-            from platformctl.sandbox import registry as sandbox
-        except ModuleNotFoundError as exc:
-            if exc.name != "platformctl.sandbox.registry":
+            extra.update(sandbox_env(root))
+        except UsageError:
+            if not opts.dry_run:  # a dry run runs nothing, so it needs no sandbox
                 raise
-        else:
-            sandbox_env = getattr(sandbox, "sandbox_env", None)
-            if sandbox_env is not None:
-                extra.update(sandbox_env(root))
     extra.update(opts.extra_env)
     return extra
 

@@ -58,14 +58,21 @@ class Tools:
     plugin_cache_dir: Path
 
 
-def environment(tools: Tools, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def environment(
+    tools: Tools, extra: Mapping[str, str] | None = None, *, dry_run: bool = False
+) -> dict[str, str]:
     """Variables for every terragrunt run: OpenTofu in automation, one shared plugin cache.
 
     `extra` (e.g. the sandbox endpoint) never overrides a variable the user exported, but
     PATH: extra's PATH is the user's with this platformctl's directory in front (see
     platformctl.run.scope.environment_for), so the units' hooks find the same platformctl.
+    Unless a dry run, the download dir and plugin cache are made here, once the run is sure.
     """
     from platformctl.toolchain.providers import cli_config_env
+
+    if not dry_run:
+        tools.plugin_cache_dir.mkdir(parents=True, exist_ok=True)
+        tools.download_dir.mkdir(parents=True, exist_ok=True)
 
     env = {
         "TF_IN_AUTOMATION": "1",

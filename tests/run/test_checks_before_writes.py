@@ -35,6 +35,22 @@ def test_a_stopped_sandbox_fails_before_live_is_rewritten(
     assert "The sandbox is not running" in result.error
     assert tree_snapshot(repo / "live") == before
     assert not (repo / ".platformctl" / "runs").exists()
+    assert not (repo / ".platformctl" / "terragrunt-cache").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["deploy", "vpc", "--env", "sandbox", "--dry-run"],
+        ["bootstrap", "--env", "sandbox", "--dry-run"],
+    ],
+)
+def test_a_dry_run_needs_no_sandbox(repo: Path, cli: Cli, args: list[str]) -> None:
+    assert cli("render", "--org", "ExampleOrg").code == 0
+    result = cli(*args, "--org", "ExampleOrg")
+    assert result.code == 0, result.err
+    assert not (repo / ".platformctl" / "terragrunt-cache").exists()
+    assert not (repo / ".platformctl" / "runs").exists()
 
 
 @pytest.mark.real
