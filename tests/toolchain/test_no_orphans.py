@@ -32,7 +32,8 @@ def _orphans() -> dict[int, str]:
 
 @pytest.mark.real
 @pytest.mark.parametrize(
-    "args", [("doctor", "--offline"), ("tools", "install"), ("tools", "list"), ("tools", "providers")]
+    "args",
+    [("doctor", "--offline"), ("tools", "install"), ("tools", "list"), ("tools", "providers")],
 )
 def test_no_process_outlives_the_command(args: tuple[str, ...]) -> None:
     before = _orphans()
