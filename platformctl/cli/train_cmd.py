@@ -95,6 +95,8 @@ def submit(
     training.check_run_options(epochs=epochs, timeout=timeout)
     code = training.read_code(example)
     job_name = name or example.resolve().name
+    if name is None:
+        training.check_job_name(job_name, "The directory name", "pass --name with")
     environment = _environment(app, org, env)
     spec = training.job_spec_for(
         environment,

@@ -66,11 +66,7 @@ class JobSpec:
     labels: tuple[tuple[str, str], ...] = ()
 
     def validate(self) -> None:
-        if not _NAME_RE.fullmatch(self.name):
-            raise UsageError(
-                f"--name {quote(self.name)} is invalid: use at most 42 characters of a-z, 0-9 "
-                "and '-', starting and ending with a letter or digit (pod names are derived from it)."
-            )
+        check_job_name(self.name, "--name")
         check_namespace(self.namespace)
         if not 0 <= self.workers <= MAX_WORKERS:
             raise UsageError(
@@ -87,6 +83,16 @@ class JobSpec:
             )
         if not self.command:
             raise UsageError("the job needs a command.")
+
+
+def check_job_name(name: str, source: str, fix: str = "use") -> None:
+    """UsageError unless `name` can name a PyTorchJob (`source` says where it came from)."""
+    if not _NAME_RE.fullmatch(name):
+        raise UsageError(
+            f"{source} {quote(name)} is not a valid job name: {fix} at most 42 characters of "
+            "a-z, 0-9 and '-', starting and ending with a letter or digit (pod names are derived "
+            "from it)."
+        )
 
 
 def check_namespace(namespace: str) -> None:
@@ -270,8 +276,30 @@ def _sdk_error(action: str, spec_ref: str, exc: Exception) -> OperationError:
             "pytorchjobs.kubeflow.org (not found).",
             hint="is the Training Operator installed? `platformctl post-install kubeflow` tells.",
         )
-    first = text.splitlines()[0] if text else type(exc).__name__
-    return OperationError(f"Could not {action} PyTorchJob {spec_ref}: {first}")
+    return OperationError(f"Could not {action} PyTorchJob {spec_ref}: {root_cause(exc)}.")
+
+
+def root_cause(exc: BaseException) -> str:
+    """The reason at the bottom of an SDK error ("connection refused", "HTTP 403 Forbidden"),
+    not the SDK's own "Failed to get PyTorchJob" wrapper."""
+    import re
+
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    for link in reversed(chain):
+        text = str(link)
+        errno = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", text)
+        if errno:
+            return errno.group(1).strip().rstrip(".").lower()
+        status = getattr(link, "status", None)
+        if isinstance(status, int) and status >= 400:
+            return f"HTTP {status} {getattr(link, 'reason', '') or ''}".strip()
+    text = str(chain[-1]).strip()
+    first = text.splitlines()[0] if text else type(chain[-1]).__name__
+    return first.rstrip(".")
 
 
 @dataclass(frozen=True)
@@ -387,6 +415,7 @@ def submit(
 
 
 def status(kubeconfig: Path, name: str, namespace: str, *, context: str | None = None) -> JobStatus:
+    check_job_name(name, "Job")
     client = training_client(kubeconfig, namespace, context)
     try:
         return _status_of(client.get_job(name, namespace=namespace))
@@ -444,6 +473,7 @@ def logs(
     context: str | None = None,
 ) -> dict[str, str]:
     """Logs of the job's pods (the master's by default), keyed by pod name."""
+    check_job_name(name, "Job")
     client = training_client(kubeconfig, namespace, context)
     try:
         found, _events = client.get_job_logs(
@@ -456,6 +486,7 @@ def logs(
 
 def delete(kubeconfig: Path, name: str, namespace: str, *, context: str | None = None) -> None:
     """Delete the job (its pods and code ConfigMap go with it)."""
+    check_job_name(name, "Job")
     client = training_client(kubeconfig, namespace, context)
     try:
         client.delete_job(name, namespace=namespace)

@@ -98,3 +98,63 @@ def test_a_non_utf8_train_py_is_refused(submit: object, tmp_path: Path) -> None:
     (example / "train.py").write_bytes(b"print('\xff')\n")
     code, err = submit("--dry-run", example=example)  # type: ignore[operator]
     assert code == 2 and "is not UTF-8 text" in err
+
+
+def _dead_kubeconfig(tmp_path: Path) -> Path:
+    from tests.fixtures.servers import free_port
+
+    path = tmp_path / "kubeconfig"
+    path.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: x\n"
+        f"clusters: [{{name: c, cluster: {{server: 'https://127.0.0.1:{free_port()}'}}}}]\n"
+        "users: [{name: u, user: {token: t}}]\n"
+        "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
+    )
+    return path
+
+
+@pytest.mark.parametrize("command", ["status", "logs", "delete"])
+def test_job_commands_check_the_name_first(
+    repo: Path, cli: Cli, tmp_path: Path, command: str
+) -> None:
+    result = cli(
+        "train",
+        command,
+        "Bad_Name",
+        "--org",
+        "TrainOrg",
+        "--kubeconfig",
+        str(_dead_kubeconfig(tmp_path)),
+    )
+    assert result.code == 2, result.err
+    assert result.error.startswith("Job 'Bad_Name' is not a valid job name")
+
+
+@pytest.mark.parametrize("command", ["status", "logs", "delete"])
+def test_an_unreachable_cluster_is_named_as_the_cause(
+    repo: Path, cli: Cli, tmp_path: Path, command: str
+) -> None:
+    result = cli(
+        "train",
+        command,
+        "ddp",
+        "--org",
+        "TrainOrg",
+        "--kubeconfig",
+        str(_dead_kubeconfig(tmp_path)),
+    )
+    assert result.code == 1, result.err
+    assert result.error.endswith("PyTorchJob default/ddp: connection refused.")
+
+
+def test_a_directory_name_that_cannot_name_a_job_says_so(
+    repo: Path, cli: Cli, tmp_path: Path
+) -> None:
+    example = tmp_path / "My_Example"
+    example.mkdir()
+    (example / "train.py").write_text("print('hi')\n")
+    result = cli("train", "submit", str(example), "--org", "TrainOrg", "--dry-run")
+    assert result.code == 2
+    assert result.error.startswith(
+        "The directory name 'My_Example' is not a valid job name: pass --name"
+    )
