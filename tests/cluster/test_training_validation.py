@@ -10,6 +10,7 @@ import pytest
 from platformctl.cli import app
 from platformctl.cli.errors import run_app
 from tests.conftest import REPO
+from tests.fixtures.repo_cli import Cli
 
 EXAMPLE = REPO / "examples" / "pytorch-ddp"
 
