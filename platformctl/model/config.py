@@ -150,18 +150,24 @@ def resolve_org(value: str | None) -> Org:
     The org is normalised once, here: ASCII only (so no Unicode case folding can turn a
     look-alike into a valid name), lowercased for every name and every rendered file.
     """
+    source = "--org" if value is not None else ORG_ENV_VAR
     raw = value if value is not None else os.environ.get(ORG_ENV_VAR)
+    if value == "":
+        raise UsageError(
+            f"--org is empty: give the organisation, or leave --org out to use {ORG_ENV_VAR}."
+        )
     if raw is None or raw == "":
         raise UsageError(f"No organisation given: pass --org ORG or set {ORG_ENV_VAR}.")
     name = raw.lower() if raw.isascii() else ""
     if not _ORG_RE.fullmatch(name):
         raise UsageError(
-            f"--org {quote(raw)} is invalid: it must be 3-32 characters of ASCII a-z, 0-9 and '-', "
-            "not starting or ending with '-' (it becomes part of S3 bucket and AWS resource names)."
+            f"{source} {quote(raw)} is invalid: it must be 3-32 characters of ASCII a-z, 0-9 and "
+            "'-', not starting or ending with '-' (it becomes part of S3 bucket and AWS resource "
+            "names)."
         )
     if name.startswith(_RESERVED_ORG_PREFIXES):
         raise UsageError(
-            f"--org {quote(raw)} is invalid: S3 bucket names may not start with "
+            f"{source} {quote(raw)} is invalid: S3 bucket names may not start with "
             f"{', '.join(repr(p) for p in _RESERVED_ORG_PREFIXES)}."
         )
     return Org(display=raw, name=name)

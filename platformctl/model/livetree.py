@@ -250,6 +250,19 @@ def diff(live: Path, the_plan: Plan, files: Mapping[Path, str]) -> tuple[str, tu
     return "".join(chunks), tuple(stale)
 
 
+def check_live_dir(live: Path) -> None:
+    """UsageError when live/ cannot hold the tree: a dangling symlink, or not a directory."""
+    if live.is_symlink() and not live.exists():
+        raise UsageError(
+            f"{live} is a symlink to {os.readlink(live)}, which does not exist; remove the link "
+            "or point it at a directory."
+        )
+    if live.exists() and not live.is_dir():
+        raise UsageError(
+            f"{live} is not a directory; move it away so platformctl can render there."
+        )
+
+
 def apply(live: Path, the_plan: Plan) -> None:
     """Stage every new file, then swap them in (and the removals out); restore on failure."""
     writes = dict(the_plan.writes)
@@ -304,13 +317,16 @@ def _swap(live: Path, stage: Path, staged: Mapping[Path, Path], removes: Iterabl
         for i, (rel, new) in enumerate(sorted(staged.items())):
             current = live / rel
             undo.extend(_make_parents(live, rel))
+            # Each undo is recorded once its step has happened: a file that could not be
+            # replaced (immutable, say) was never changed, so there is nothing to put back.
             if current.exists():
                 backup = backups / str(i)
                 _keep_copy(current, backup)
+                os.replace(new, current)
                 undo.append(partial(os.replace, backup, current))
             else:
+                os.replace(new, current)
                 undo.append(partial(current.unlink, missing_ok=True))
-            os.replace(new, current)
         for j, rel in enumerate(removes):
             current = live / rel
             backup = backups / f"removed-{j}"

@@ -225,19 +225,28 @@ def verify_tree(tree: RenderedTree, paths: Iterable[Path] | None = None) -> None
         shape = tree.shapes.get(path)
         if shape is not None and shape in _PARSED_SHAPES:
             continue
-        parse_hcl(tree.files[path], path)
+        try:
+            parse_hcl(tree.files[path], path)
+        except OperationError as exc:
+            raise OperationError(
+                f"Rendered {exc.message[0].lower()}{exc.message[1:-1]}: a template produced it, "
+                "so the template is at fault."
+            ) from exc
         if shape is not None:
             _PARSED_SHAPES.add(shape)
 
 
 def parse_hcl(text: str, where: Path | str) -> dict[str, Any]:
-    """Parse HCL with python-hcl2; a failure names the file (it means a template bug)."""
+    """Parse HCL with python-hcl2; a failure names the file and the place, in one sentence."""
     import hcl2
 
     try:
         parsed: dict[str, Any] = hcl2.loads(text)
     except Exception as exc:  # python-hcl2 raises lark errors of several kinds
-        raise OperationError(f"Rendered {where} does not parse as HCL: {exc}") from exc
+        line, column = getattr(exc, "line", None), getattr(exc, "column", None)
+        at = f" at line {line}, column {column}" if isinstance(line, int) and line > 0 else ""
+        ending = " (the file ends inside a block)" if "$END" in str(exc) else ""
+        raise OperationError(f"{where} does not parse as HCL{at}{ending}.") from exc
     return parsed
 
 
@@ -249,6 +258,7 @@ def write_tree(root: Path, tree: RenderedTree, *, all_envs: bool) -> RenderResul
     OperationError (platformctl.model.livetree).
     """
     live = root / LIVE_DIR
+    livetree.check_live_dir(live)
     # One render of an org at a time: the manifest is read and rewritten under the lock,
     # so two renders of different environments both keep their entries.
     with livetree.render_lock(root, tree.org.name):

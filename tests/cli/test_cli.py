@@ -175,3 +175,18 @@ def test_an_eof_that_is_not_end_of_input_is_a_failure_not_an_interrupt(
     assert code == 1, err
     assert "Aborted" not in err
     assert "a cached or downloaded archive is truncated" in " ".join(err.split())
+
+
+def test_an_org_from_the_environment_is_named_as_such(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PLATFORMCTL_ORG", "x")
+    code, _out, err = run(["render"], capsys)
+    assert (
+        code == 2 and "PLATFORMCTL_ORG 'x' is invalid" in err and "--org" not in err.split(":")[1]
+    )
+    code, _out, err = run(["render", "--org", ""], capsys)
+    assert code == 2
+    assert "--org is empty: give the organisation, or leave --org out to use PLATFORMCTL_ORG." in (
+        " ".join(err.split())
+    )

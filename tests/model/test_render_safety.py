@@ -268,3 +268,35 @@ def test_a_killed_renders_staging_directory_is_removed_by_the_next_and_ignored_b
         check=False,
     )
     assert ignored.returncode == 0
+
+
+def test_an_immutable_target_file_is_not_reported_as_lost(
+    repo: Path, capsys: pytest.CaptureFixture[str], read_only: ReadOnly
+) -> None:
+    """A file that cannot be replaced was never changed: nothing of it needs putting back."""
+    assert run(["render", "--org", "ExampleOrg"], capsys)[0] == 0
+    toml = repo / "platform.toml"
+    toml.write_text(toml.read_text().replace("azs = 3", "azs = 2", 1))
+    before = tree_snapshot(repo / "live")
+    read_only.append(repo / "live/exampleorg/dev/us-east-1/vpc/terragrunt.hcl")
+    code, _, err = run(["render", "--org", "ExampleOrg"], capsys)
+    assert code == 1, err
+    assert "every file was put back as it was" in err and "could not be put back" not in err
+    assert tree_snapshot(repo / "live") == before
+
+
+@pytest.mark.parametrize("kind", ["dangling symlink", "regular file"])
+def test_a_live_path_that_cannot_hold_the_tree_is_one_sentence(
+    repo: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    live = repo / "live"
+    if kind == "dangling symlink":
+        live.symlink_to(repo / "nowhere")
+    else:
+        live.write_text("")
+    code, _, err = run(["render", "--org", "ExampleOrg"], capsys)
+    assert code == 2, err
+    assert "File exists" not in err
+    assert (
+        "which does not exist; remove the link" if kind != "regular file" else "is not a directory"
+    ) in err
