@@ -8,14 +8,38 @@ two AWS partitions sharing the one account unit of an org.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from platformctl.errors import UsageError, quote
 from platformctl.model.awsdata import REGIONS_BY_PARTITION, nearest
 
-if TYPE_CHECKING:
-    from platformctl.model.config import Environment, NodeGroup
+
+class NodeGroup(Protocol):
+    """What these rules read of a node group (platformctl.model.config.NodeGroup)."""
+
+    @property
+    def role(self) -> str: ...
+    @property
+    def instance_types(self) -> Sequence[str]: ...
+    @property
+    def ami_type(self) -> str: ...
+    @property
+    def labels(self) -> Sequence[tuple[str, str]]: ...
+
+
+class Environment(Protocol):
+    """What these rules read of an environment (platformctl.model.config.Environment)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def sandbox(self) -> bool: ...
+    @property
+    def node_groups(self) -> Sequence[NodeGroup]: ...
+
 
 # Label prefixes EKS reserves for itself and Kubernetes (CreateNodegroup refuses them).
 RESERVED_LABEL_DOMAINS = ("kubernetes.io", "k8s.io", "eks.amazonaws.com")

@@ -251,15 +251,11 @@ def diff(live: Path, the_plan: Plan, files: Mapping[Path, str]) -> tuple[str, tu
 
 
 def check_live_dir(live: Path) -> None:
-    """UsageError when live/ cannot hold the tree: a dangling symlink, or not a directory."""
+    """UsageError when live/ is a dangling symlink (a file there is refused by the plan)."""
     if live.is_symlink() and not live.exists():
         raise UsageError(
             f"{live} is a symlink to {os.readlink(live)}, which does not exist; remove the link "
             "or point it at a directory."
-        )
-    if live.exists() and not live.is_dir():
-        raise UsageError(
-            f"{live} is not a directory; move it away so platformctl can render there."
         )
 
 
