@@ -21,7 +21,13 @@ class Format(StrEnum):
 def graph(
     ctx: typer.Context,
     org: str | None = options.Org,
-    env: str = typer.Option("dev", "--env", "-e", help="Environment from platform.toml."),
+    env: str | None = typer.Option(
+        None,
+        "--env",
+        "-e",
+        help="Environment from platform.toml (default: its first one).",
+        show_default=False,
+    ),
     fmt: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
 ) -> None:
     """Print the order in which units run, from their rendered `dependency` blocks.
@@ -40,7 +46,9 @@ def graph(
 
     app: AppContext = ctx.obj
     the_org = resolve_org(org if org or os.environ.get(ORG_ENV_VAR) else _only_rendered_org(app))
-    environment = load_platform(app.root).get(env)
+    platform = load_platform(app.root)
+    environment = platform.get(env) if env is not None else platform.environments[0]
+    env = environment.name
     stack = app.root / LIVE_DIR / unit_dir(the_org, environment, "x").parent
     result = engine.read_graph(stack)
     if fmt is Format.json:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import graphlib
 import hashlib
+import re
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -68,9 +69,9 @@ class Graph:
 
 
 def _unquote(value: Any) -> Any:
-    # python-hcl2 8 keeps the quotes of string literals.
+    # python-hcl2 8 keeps the quotes and the escapes of string literals.
     if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
-        return value[1:-1]
+        return re.sub(r'\\(["\\])', r"\1", value[1:-1])
     return value
 
 
@@ -83,6 +84,23 @@ def dependency_paths(parsed: Mapping[str, Any]) -> list[str]:
     for block in parsed.get("dependencies", []):
         paths.extend(str(_unquote(p)) for p in block.get("paths", []))
     return paths
+
+
+_UNIT_DIR_CALLS = ("${get_terragrunt_dir()}", "${get_original_terragrunt_dir()}")
+
+
+def _relative_to_unit(config_path: str) -> str:
+    """A config_path relative to its unit: `${get_terragrunt_dir()}/../vpc` is `./../vpc`,
+    as terragrunt evaluates it; any other interpolation cannot be read without terragrunt."""
+    for call in _UNIT_DIR_CALLS:
+        if config_path.startswith(call):
+            config_path = "." + config_path[len(call) :]
+    if "${" in config_path:
+        raise UsageError(
+            f"config_path {config_path!r} uses an interpolation platformctl cannot evaluate; "
+            'write it relative to the unit ("../vpc") or with ${get_terragrunt_dir()}.'
+        )
+    return config_path
 
 
 def read_graph(stack_dir: Path, *, cache_file: Path | None = None) -> Graph:
@@ -121,7 +139,7 @@ def read_graph(stack_dir: Path, *, cache_file: Path | None = None) -> Graph:
             rels = dependency_paths(parse_hcl(text, path))
         fresh[digest] = rels
         deps: list[str] = []
-        for rel in rels:
+        for rel in (_relative_to_unit(r) for r in rels):
             target = (unit_path / rel).resolve()
             if target.parent != stack_dir.resolve() or not (target / UNIT_FILE).is_file():
                 raise UsageError(
@@ -173,21 +191,46 @@ def to_text(graph: Graph) -> str:
     return "\n".join(lines)
 
 
+_MERMAID_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
 def to_mermaid(graph: Graph) -> str:
+    """Mermaid flowchart. A unit whose name is not a plain Mermaid id (spaces, quotes,
+    brackets) gets an id of its own and its name as a quoted label, so the output stays valid."""
+    ids: dict[str, str] = {}
+    for i, name in enumerate(graph.order):
+        if _MERMAID_ID.fullmatch(name):
+            ids[name] = name
+        else:
+            ids[name] = f'unit{i}["{name.replace(chr(34), "#quot;")}"]'
     lines = ["graph LR"]
+    declared: set[str] = set()
+
+    def node(name: str) -> str:
+        if name in declared or ids[name] == name:
+            return ids[name].split("[", 1)[0]
+        declared.add(name)
+        return ids[name]
+
     for name in graph.order:
         deps = graph.units[name].depends_on
         if not deps:
-            lines.append(f"  {name}")
-        lines.extend(f"  {dep} --> {name}" for dep in deps)
+            lines.append(f"  {node(name)}")
+        lines.extend(f"  {node(dep)} --> {node(name)}" for dep in deps)
     return "\n".join(lines)
 
 
+def _dot_id(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def to_dot(graph: Graph, title: str = "units") -> str:
-    lines = [f'digraph "{title}" {{', "  rankdir=LR;"]
+    lines = [f"digraph {_dot_id(title)} {{", "  rankdir=LR;"]
     for name in graph.order:
-        lines.append(f'  "{name}";')
-        lines.extend(f'  "{dep}" -> "{name}";' for dep in graph.units[name].depends_on)
+        lines.append(f"  {_dot_id(name)};")
+        lines.extend(
+            f"  {_dot_id(dep)} -> {_dot_id(name)};" for dep in graph.units[name].depends_on
+        )
     lines.append("}")
     return "\n".join(lines)
 

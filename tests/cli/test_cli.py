@@ -190,3 +190,14 @@ def test_an_org_from_the_environment_is_named_as_such(
     assert "--org is empty: give the organisation, or leave --org out to use PLATFORMCTL_ORG." in (
         " ".join(err.split())
     )
+
+
+def test_graph_defaults_to_the_first_environment_of_platform_toml(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    toml = repo / "platform.toml"
+    toml.write_text(toml.read_text().replace('name = "dev"', 'name = "staging"'))
+    assert run(["render", "--org", "ExampleOrg"], capsys)[0] == 0
+    code, out, err = run(["graph", "--org", "ExampleOrg", "--format", "dot"], capsys)
+    assert code == 0, err
+    assert 'digraph "exampleorg/staging"' in out

@@ -73,3 +73,34 @@ def test_cache_skips_parsing_unchanged_units_and_notices_changes(tmp_path: Path)
     (stack / "a" / "terragrunt.hcl").write_text("inputs = {}\n")
     cache.write_text("not json")
     assert read_graph(stack, cache_file=cache).order == ("a", "b")
+
+
+def test_odd_unit_names_stay_valid_mermaid_and_dot(tmp_path: Path) -> None:
+    for name, dep in (("my unit", ""), ('q"x', "my unit"), ("b", 'q"x')):
+        (tmp_path / name).mkdir()
+        escaped = dep.replace('"', '\\"')
+        body = f'dependency "d" {{\n  config_path = "../{escaped}"\n}}\n'
+        (tmp_path / name / "terragrunt.hcl").write_text(body if dep else "inputs = {}\n")
+    graph = read_graph(tmp_path)
+    mermaid = to_mermaid(graph).splitlines()
+    assert mermaid[0] == "graph LR"
+    assert 'unit0["my unit"]' in mermaid[1] and "#quot;" in "\n".join(mermaid)
+    for line in mermaid[1:]:
+        bare = line.split("[", 1)[0].strip().replace(" --> ", " ").split()
+        assert all(part.replace("-", "").replace("_", "").isalnum() for part in bare), line
+    dot = to_dot(graph, 'org/"env"')
+    assert 'digraph "org/\\"env\\"" {' in dot
+    assert '"my unit" -> "q\\"x";' in dot
+
+
+def test_config_path_may_start_at_the_units_own_directory(tmp_path: Path) -> None:
+    stack = _stack(tmp_path, {"vpc": [], "eks": []})
+    (stack / "eks/terragrunt.hcl").write_text(
+        'dependency "vpc" {\n  config_path = "${get_terragrunt_dir()}/../vpc"\n}\n'
+    )
+    assert read_graph(stack).dependencies("eks") == ("vpc",)
+    (stack / "eks/terragrunt.hcl").write_text(
+        'dependency "vpc" {\n  config_path = "${path_relative_to_include()}/vpc"\n}\n'
+    )
+    with pytest.raises(UsageError, match="uses an interpolation platformctl cannot evaluate"):
+        read_graph(stack)
