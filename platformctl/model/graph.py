@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import graphlib
 import hashlib
-import re
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
