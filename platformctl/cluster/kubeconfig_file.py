@@ -32,10 +32,10 @@ def regular_or_absent(path: Path) -> os.stat_result | None:
     except OSError as exc:
         raise UsageError(f"Cannot read kubeconfig {path}: {exc.strerror}.") from exc
     if not stat.S_ISREG(info.st_mode):
-        what = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        what = " (it is a directory)" if stat.S_ISDIR(info.st_mode) else ""
         raise UsageError(
-            f"Kubeconfig {path} is {what}; platformctl reads and writes only regular files "
-            "(pass --kubeconfig FILE)."
+            f"Kubeconfig {path} is not a regular file{what}; platformctl reads and writes only "
+            "regular files (pass --kubeconfig FILE)."
         )
     return info
 

@@ -34,7 +34,9 @@ def test_a_broken_kubeconfig_is_one_sentence(tmp_path: Path, case: str) -> None:
 
 
 def test_a_directory_is_named_as_one(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="is a directory; platformctl reads and writes only"):
+    with pytest.raises(
+        UsageError, match=r"is not a regular file \(it is a directory\); platformctl reads"
+    ):
         read_kubeconfig(tmp_path)
 
 
