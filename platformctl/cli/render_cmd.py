@@ -50,10 +50,16 @@ def render(
         )
         raise typer.Exit(1 if check else 0)
     result = engine.write_tree(app.root, tree, all_envs=env is None)
+    manifest = "; the manifest was rewritten" if result.manifest_written else ""
     app.console.print(
         f"Rendered live/{the_org.name}: {len(result.written)} written, "
-        f"{len(result.unchanged)} unchanged, {len(result.removed)} removed."
+        f"{len(result.unchanged)} unchanged, {len(result.removed)} removed{manifest}."
     )
+    if result.removed:
+        from rich.markup import escape
+
+        for rel in result.removed:
+            app.err.print(f"removed live/{escape(str(rel))}", highlight=False)
     if result.kept:
         from rich.markup import escape
 

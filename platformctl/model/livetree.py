@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -154,7 +155,15 @@ def _read(path: Path) -> bytes | None:
 
 
 def _is_ours(data: bytes, rel: Path, listed: set[Path]) -> bool:
-    return rel in listed or BANNER.encode() in data[:2048]
+    """Listed in the manifest, or carrying the banner — unless it is a user's copy of a
+    rendered unit (`vpc-experiment/terragrunt.hcl` names templates/units/vpc.hcl.j2)."""
+    if rel in listed:
+        return True
+    head = data[:2048]
+    if BANNER.encode() not in head:
+        return False
+    named = re.search(rb"templates/units/([A-Za-z0-9_.-]+)\.hcl\.j2", head)
+    return named is None or rel.parent.name == named.group(1).decode()
 
 
 def _check_parents(live: Path, rel: Path) -> None:
@@ -163,6 +172,11 @@ def _check_parents(live: Path, rel: Path) -> None:
     for part in (None, *rel.parts[:-1]):
         if part is not None:
             current = current / part
+        if current.is_symlink():
+            raise UsageError(
+                f"{current} is a symlink where platformctl renders a directory (writes would go "
+                "through it, elsewhere); replace it with a directory and render again."
+            )
         if current.exists() and not current.is_dir():
             raise UsageError(
                 f"{current} is a file where platformctl renders a directory; "
@@ -208,6 +222,8 @@ def plan(
                 "has no platformctl banner); move it away and render again."
             )
         writes[rel] = want
+    for rel in sorted(p for p in listed if _in_scope(p, envs, all_envs)):
+        _check_parents(live, rel)  # a listed file under a symlink would be removed elsewhere
     removes: list[Path] = []
     kept: list[Path] = []
     for rel in sorted(_on_disk(live, org_dir, envs, all_envs) - set(files)):

@@ -48,6 +48,7 @@ class RenderResult:
     unchanged: tuple[Path, ...]
     removed: tuple[Path, ...]
     kept: tuple[Path, ...] = ()  # hand-written files left alone
+    manifest_written: bool = False  # live/<org>/.platformctl-manifest was rewritten
 
 
 @dataclass(frozen=True)
@@ -271,6 +272,7 @@ def write_tree(root: Path, tree: RenderedTree, *, all_envs: bool) -> RenderResul
         the_plan.unchanged,
         the_plan.removes,
         the_plan.kept,
+        manifest_written=not the_plan.manifest_fresh,
     )
 
 

@@ -293,3 +293,52 @@ def test_a_dangling_live_symlink_is_one_sentence(
     assert code == 2, err
     assert "File exists" not in err
     assert "which does not exist; remove the link or point it at a directory." in err
+
+
+def test_a_symlinked_environment_directory_is_refused_before_anything_is_written(
+    repo: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import shutil
+
+    assert run(["render", "--org", "ExampleOrg"], capsys)[0] == 0
+    env_dir = repo / "live/exampleorg/dev"
+    elsewhere = tmp_path / "elsewhere"
+    shutil.move(env_dir, elsewhere)
+    env_dir.symlink_to(elsewhere)
+    before = tree_snapshot(elsewhere)
+    toml = repo / "platform.toml"
+    toml.write_text(toml.read_text().replace('name = "dev"', 'name = "stage"', 1))
+    code, _, err = run(["render", "--org", "ExampleOrg"], capsys)
+    assert code == 2, err
+    assert "is a symlink where platformctl renders a directory" in err
+    assert tree_snapshot(elsewhere) == before  # nothing under the link was removed
+
+
+def test_every_removed_file_is_named_and_a_users_copy_of_a_unit_is_kept(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    assert run(["render", "--org", "ExampleOrg"], capsys)[0] == 0
+    units = repo / "live/exampleorg/dev/us-east-1"
+    shutil.copytree(units / "vpc", units / "vpc-experiment")
+    toml = repo / "platform.toml"
+    toml.write_text(toml.read_text().replace('name = "dev"', 'name = "stage"', 1))
+    code, out, err = run(["render", "--org", "ExampleOrg"], capsys)
+    assert code == 0, err
+    assert "7 removed; the manifest was rewritten." in out
+    for name in ("env.hcl", "us-east-1/vpc/terragrunt.hcl", "us-east-1/region.hcl"):
+        assert f"removed live/exampleorg/dev/{name}" in err
+    assert (units / "vpc-experiment/terragrunt.hcl").is_file()
+    assert "Left 1 hand-written file(s) alone: live/exampleorg/dev/us-east-1/vpc-experiment" in err
+
+
+def test_a_rewritten_manifest_is_not_reported_as_nothing_written(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["render", "--org", "ExampleOrg"], capsys)[0] == 0
+    manifest = repo / "live/exampleorg" / MANIFEST
+    manifest.write_text(manifest.read_text() + "dev/stray.hcl\n")
+    code, out, _ = run(["render", "--org", "ExampleOrg"], capsys)
+    assert code == 0
+    assert "0 written, 18 unchanged, 0 removed; the manifest was rewritten." in out
