@@ -171,7 +171,8 @@ def module_tree(version: str) -> Path | None:
 
 def _kustomize(kubectl: Path, target: str) -> str:
     try:
-        return proc.run([kubectl, "kustomize", target], timeout=300).stdout
+        # A local tree renders in a second; a git URL needs the network: a minute for both.
+        return proc.run([kubectl, "kustomize", target], timeout=60).stdout
     except ProcessError as exc:
         raise OperationError(
             f"kubectl kustomize {target} failed: {exc.output.strip().splitlines()[-1:]}"

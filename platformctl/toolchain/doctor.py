@@ -7,7 +7,7 @@ from pathlib import Path
 
 from platformctl.toolchain.catalog import CATALOG
 from platformctl.toolchain.locate import find
-from platformctl.toolchain.versions import require_pins, versions_match
+from platformctl.toolchain.versions import Pin, require_pins, versions_match
 
 
 @dataclass(frozen=True)
@@ -52,56 +52,47 @@ class DoctorReport:
 
 
 def check_tools(root: Path) -> tuple[Check, ...]:
-    checks: list[Check] = []
-    for pin in require_pins(root).values():
-        spec = CATALOG.get(pin.name)
-        if spec is None:
-            checks.append(
-                Check(pin.name, pin.version, "-", "skipped", fix="not managed by platformctl")
-            )
-            continue
-        found = find(spec, pin.version)
-        install = f"platformctl tools install --only {pin.name}"
-        if found is None:
-            checks.append(
-                Check(pin.name, pin.version, "-", "missing", fix=install, required=spec.required)
-            )
-        elif found.problem:
-            checks.append(
-                Check(
-                    pin.name,
-                    pin.version,
-                    "-",
-                    "broken",
-                    where=f"{found.source}: {found.path} {found.problem}",
-                    fix=f"reinstall: remove it, then {install}",
-                    required=spec.required,
-                )
-            )
-        elif not versions_match(pin.version, found.version):
-            checks.append(
-                Check(
-                    pin.name,
-                    pin.version,
-                    found.version or "unknown",
-                    "mismatch",
-                    where=f"{found.source}: {found.path}",
-                    fix=install,
-                    required=spec.required,
-                )
-            )
-        else:
-            checks.append(
-                Check(
-                    pin.name,
-                    pin.version,
-                    found.version or "",
-                    "ok",
-                    where=f"{found.source}: {found.path}",
-                    required=spec.required,
-                )
-            )
-    return tuple(checks)
+    """One row per pin. The version probes run side by side: one tool that hangs costs its
+    probe's timeout once, not once per tool after it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pins = list(require_pins(root).values())
+    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="platformctl-doctor") as pool:
+        return tuple(pool.map(_check_pin, pins))
+
+
+def _check_pin(pin: Pin) -> Check:
+    spec = CATALOG.get(pin.name)
+    if spec is None:
+        return Check(pin.name, pin.version, "-", "skipped", fix="not managed by platformctl")
+    found = find(spec, pin.version)
+    install = f"platformctl tools install --only {pin.name}"
+    if found is None:
+        return Check(pin.name, pin.version, "-", "missing", fix=install, required=spec.required)
+    where = f"{found.source}: {found.path}"
+    if found.problem:
+        return Check(
+            pin.name,
+            pin.version,
+            "-",
+            "broken",
+            where=f"{where} {found.problem}",
+            fix=f"reinstall: remove it, then {install}",
+            required=spec.required,
+        )
+    if not versions_match(pin.version, found.version):
+        return Check(
+            pin.name,
+            pin.version,
+            found.version or "unknown",
+            "mismatch",
+            where=where,
+            fix=install,
+            required=spec.required,
+        )
+    return Check(
+        pin.name, pin.version, found.version or "", "ok", where=where, required=spec.required
+    )
 
 
 def check_providers(root: Path) -> tuple[Check, ...]:

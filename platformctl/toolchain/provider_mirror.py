@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,6 +87,8 @@ def directory_sources(directory: Path) -> tuple[str, ...]:
 
 
 def _get_json(url: str) -> object:
+    import urllib.request  # here: the plan path reads mirrors' directories, never a URL
+
     with urllib.request.urlopen(url, timeout=NETWORK_TIMEOUT) as reply:
         return json.loads(reply.read(4 << 20))
 
@@ -106,6 +106,6 @@ def _network_versions(url: str, source: str) -> tuple[str, ...]:
             archives = detail.get("archives", {}) if isinstance(detail, dict) else {}
             if platform() in archives:
                 found.append(str(version))
-    except (urllib.error.URLError, OSError, ValueError):
+    except (OSError, ValueError):  # urllib's URLError is an OSError
         return ()
     return tuple(sorted(found))

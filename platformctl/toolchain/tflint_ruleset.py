@@ -2,8 +2,8 @@
 
 The ruleset is a plugin binary that `tflint --init` downloads from GitHub releases; no
 package registry serves it. Where it is installed, tflint runs `.tflint.hcl` as written;
-where it is not, the core rules still run, from a copy of the config with the AWS plugin
-switched off.
+where it is not, the core rules still run, from a copy of the config without the AWS
+plugin.
 """
 
 from __future__ import annotations
@@ -58,8 +58,9 @@ def wanted(root: Path) -> Ruleset | None:
 
 
 def core_rules_config(root: Path, dest: Path) -> Path:
-    """A copy of .tflint.hcl with the AWS plugin switched off (core rules only)."""
+    """A copy of .tflint.hcl without the AWS plugin (core rules only). The block is removed,
+    not switched off: tflint 0.61 looks for a declared plugin even when it is disabled."""
     text = (root / CONFIG).read_text(encoding="utf-8")
-    body = _AWS_BLOCK.sub('plugin "aws" {\n  enabled = false\n}', text)
+    body = _AWS_BLOCK.sub("", text)
     dest.write_text(body, encoding="utf-8")
     return dest

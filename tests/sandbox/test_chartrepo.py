@@ -72,16 +72,18 @@ def test_up_serves_the_verified_offline_charts_and_helm_reads_them(
     [charts] = result.json()["components"]
     url = f"http://127.0.0.1:{port}"
     assert (charts["name"], charts["action"], charts["endpoint"]) == ("charts", "started", url)
-    assert charts["detail"] == f"Helm chart repository, 10 charts from {offline_charts}"
+    count = len(list((offline_charts / "charts").glob("*.tgz")))
+    assert charts["detail"] == f"Helm chart repository, {count} charts from {offline_charts}"
 
     served = repo / ".platformctl" / "charts"
     index = yaml.safe_load((served / "index.yaml").read_text())
-    assert sorted(index["entries"]) == [
+    assert set(index["entries"]) >= {
         "aws-fsx-csi-driver", "aws-load-balancer-controller", "base", "cni", "gateway",
         "gpu-operator", "istiod", "kiali-server", "prometheus", "ztunnel",
-    ]  # fmt: skip
+    }  # fmt: skip
+    assert sum(len(v) for v in index["entries"].values()) == count  # every version indexed
     # Relative URLs: the index does not depend on the port it is served on.
-    assert index["entries"]["istiod"][0]["urls"] == ["istiod-1.28.0.tgz"]
+    assert ["istiod-1.28.0.tgz"] in [e["urls"] for e in index["entries"]["istiod"]]
 
     shown = proc.run(
         [helm, "show", "chart", "--repo", url, "istiod", "--version", "1.28.0"],
@@ -99,7 +101,7 @@ def test_up_serves_the_verified_offline_charts_and_helm_reads_them(
         names = tar.getnames()
     assert "aws-load-balancer-controller/crds/crds.yaml" in names
     assert "aws-load-balancer-controller/crds/kustomization.yaml" not in names
-    assert [e["version"] for e in index["entries"]["gpu-operator"]] == ["v25.3.0"]
+    assert "v25.3.0" in [e["version"] for e in index["entries"]["gpu-operator"]]
 
     assert ChartRepository().env(repo) == {CHART_REPOSITORY_ENV: url}
     status = cli("sandbox", "status", "--json").json()

@@ -81,9 +81,12 @@ def test_sandbox_up_starts_the_emulator_chart_repository_and_control_plane(box: 
 def test_bootstrap_makes_an_encrypted_versioned_state_bucket(box: Sandbox) -> None:
     box.run("render", "--org", ORG, "--env", ENV).check()
     done = box.run("bootstrap", "--org", ORG, "--env", ENV, "--json").check()
+    from platformctl.model.config import load_platform, resolve_org
+    from platformctl.model.naming import state_bucket
+
+    bucket = state_bucket(resolve_org(ORG), load_platform(box.root).get(ENV))
     s3 = box.aws("s3")
-    buckets = [b["Name"] for b in s3.list_buckets()["Buckets"]]
-    (bucket,) = [b for b in buckets if b.startswith(ORG.lower())]
+    assert bucket in [b["Name"] for b in s3.list_buckets()["Buckets"]]
     assert bucket in done.out
     assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
     rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
@@ -116,7 +119,7 @@ def test_add_cluster_and_eks_token_against_an_emulated_eks_cluster(
     assert added.json()["source"] == "controlplane"
     assert stat.S_IMODE(kubeconfig.stat().st_mode) == 0o600
     doc = yaml.safe_load(kubeconfig.read_text())
-    assert doc["current-context"] == f"{ORG}-{ENV}-us-east-1"
+    assert doc["current-context"] == f"{ORG.lower()}-{ENV}-us-east-1"
     import kubernetes
 
     merged = kubernetes.config.new_client_from_config(str(kubeconfig))

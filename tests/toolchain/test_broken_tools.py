@@ -56,6 +56,7 @@ def test_doctor_reports_every_broken_tool_and_exits_1(tmp_path: Path) -> None:
     broken_tool(cache, "tflint", "tflint", "random")
     broken_tool(cache, "actionlint", "actionlint", "hanging")
     broken_tool(cache, "helm", "helm", "flooding")
+    sleeping = _sleepers()
     started = time.monotonic()
     done = _doctor(cache)
     assert done.returncode == 1, done.stderr
@@ -70,12 +71,13 @@ def test_doctor_reports_every_broken_tool_and_exits_1(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr and "this is a bug" not in done.stderr
     # Bounded: one hanging probe costs its timeout, not 30 s, and leaves no helper behind.
     assert time.monotonic() - started < 60
-    assert _orphans("sleep 300") == []
+    assert _sleepers() - sleeping == set()
 
 
-def _orphans(pattern: str) -> list[str]:
-    done = proc.run(["pgrep", "-af", pattern], check=False)
-    return [line for line in done.stdout.splitlines() if "pgrep" not in line]
+def _sleepers() -> set[int]:
+    """Live `sleep 300` processes (the hanging tool's helper)."""
+    done = proc.run(["pgrep", "-f", "^sleep 300$"], check=False)
+    return {int(pid) for pid in done.stdout.split()}
 
 
 @pytest.mark.parametrize("kind", sorted(BROKEN))
@@ -83,10 +85,11 @@ def test_proc_run_turns_every_kind_of_failure_into_one_sentence(tmp_path: Path, 
     binary = tmp_path / f"tool-{kind}"
     binary.write_bytes(BROKEN[kind])
     binary.chmod(0o755)
+    sleeping = _sleepers()
     with pytest.raises(ProcessError) as caught:
         proc.run([binary, "--version"], timeout=2, output_limit=1 << 20)
     message = caught.value.message
     assert message.startswith(f"{binary} ") and "\n" not in message
     assert "Traceback" not in message
     if kind == "hanging":
-        assert caught.value.returncode == 124 and _orphans("sleep 300") == []
+        assert caught.value.returncode == 124 and _sleepers() - sleeping == set()
