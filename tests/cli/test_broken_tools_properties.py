@@ -32,7 +32,7 @@ from tests.conftest import REPO
 from tests.toolchain.test_broken_tools import BROKEN
 
 SEED = 20261204
-MAX_EXAMPLES = 30
+MAX_EXAMPLES = 25
 PINS = load_pins(REPO)
 TOOLS = ("terragrunt", "opentofu", "tflint", "kubectl", "helm", "actionlint", "kwok", "etcd")
 COMMANDS = (
@@ -116,6 +116,10 @@ def test_broken_tools_and_caches_never_crash_the_cli(
     command: tuple[str, ...], broken: dict[str, str], chart: str
 ) -> None:
     event(f"command: {' '.join(command)}")
+    if command[0] == "chart" and broken.get("kubectl") == "hanging":
+        # A hanging kustomize is stopped after its minute (tests/toolchain covers the
+        # bound); here it would only make the run long.
+        broken = {**broken, "kubectl": "flooding"}
     with tempfile.TemporaryDirectory(prefix="platformctl-broken-") as tmp:
         cache = _cache_with(Path(tmp), broken, chart)
         env = {**os.environ, "PLATFORMCTL_CACHE": str(cache), "PLATFORMCTL_ROOT": str(REPO)}
