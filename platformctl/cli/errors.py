@@ -140,7 +140,11 @@ def guarded(call: Callable[[], int], *, verbose: bool, err: _Stderr | None = Non
         return 1
     except OSError as exc:
         # A file system or network failure nobody turned into a sentence: an operation
-        # failed (exit 1), not a bug.
+        # failed (exit 1), not a bug — unless a file stands where a directory must be.
+        blocker = _file_in_the_way(exc)
+        if blocker is not None:
+            _error(err, f"{blocker} is a file where platformctl needs a directory; move it away.")
+            return 2
         if verbose:
             err.print(escape(traceback.format_exc()))
         where = f" ({exc.filename})" if exc.filename else ""
@@ -157,6 +161,21 @@ def guarded(call: Callable[[], int], *, verbose: bool, err: _Stderr | None = Non
             "this is a bug: run again with -v for the traceback and please report it.",
         )
         return 3
+
+
+def _file_in_the_way(exc: OSError) -> str | None:
+    """For "File exists" / "Not a directory" while making a directory: the file in the way."""
+    import errno
+    import os
+
+    if exc.errno not in (errno.EEXIST, errno.ENOTDIR) or not exc.filename:
+        return None
+    path = os.fspath(exc.filename)
+    while path and path != os.path.dirname(path):
+        if os.path.lexists(path):
+            return path if not os.path.isdir(path) else None
+        path = os.path.dirname(path)
+    return None
 
 
 def _error(err: _Stderr, message: str, hint: str | None = None) -> None:

@@ -201,3 +201,20 @@ def test_graph_defaults_to_the_first_environment_of_platform_toml(
     code, out, err = run(["graph", "--org", "ExampleOrg", "--format", "dot"], capsys)
     assert code == 0, err
     assert 'digraph "exampleorg/staging"' in out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["sandbox", "up", "--only", "moto", "--port", "1"],
+        ["sandbox", "down"],
+    ],
+)
+def test_a_state_directory_that_is_a_file_is_named_by_every_command(
+    repo: Path, capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    (repo / ".platformctl").write_text("")
+    code, _out, err = run(args, capsys)
+    assert code == 2, err
+    assert f"{repo / '.platformctl'} is a file where platformctl needs a directory" in err
+    assert "File exists" not in err
