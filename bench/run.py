@@ -17,7 +17,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.table import SKIP, Row, met, render  # noqa: E402
 
-BENCHES = ("startup", "render", "orchestration", "real_units")
+BENCHES = ("startup", "render", "kubeconfig", "orchestration", "real_units")
 
 
 def _warm() -> None:
