@@ -248,6 +248,9 @@ class Streamed:
             )
         except FileNotFoundError as exc:
             raise ProcessError(self.cmd, 127, f"{self.cmd[0]}: command not found") from exc
+        except OSError as exc:  # not executable, not a program (truncated, random bytes)
+            reason = f"could not be started ({exc.strerror})"
+            raise ProcessError(self.cmd, 126, str(exc), reason=reason) from exc
         self._tail: list[str] = []
         self._reader = threading.Thread(target=self._pump, args=(log, on_line), daemon=True)
         self._reader.start()
@@ -355,6 +358,9 @@ def spawn(
             )
         except FileNotFoundError as exc:
             raise ProcessError(argv, 127, f"{argv[0]}: command not found") from exc
+        except OSError as exc:
+            reason = f"could not be started ({exc.strerror})"
+            raise ProcessError(argv, 126, str(exc), reason=reason) from exc
     return popen.pid
 
 

@@ -93,3 +93,16 @@ def test_proc_run_turns_every_kind_of_failure_into_one_sentence(tmp_path: Path, 
     assert "Traceback" not in message
     if kind == "hanging":
         assert caught.value.returncode == 124 and _sleepers() - sleeping == set()
+
+
+@pytest.mark.parametrize("kind", ["truncated", "random"])
+def test_a_streamed_or_spawned_tool_that_cannot_start_is_one_sentence(
+    tmp_path: Path, kind: str
+) -> None:
+    binary = tmp_path / f"tool-{kind}"
+    binary.write_bytes(BROKEN[kind])
+    binary.chmod(0o755)
+    with pytest.raises(ProcessError, match=r"could not be started \(Exec format error\)"):
+        proc.stream([binary, "plan"], log_path=tmp_path / "log")
+    with pytest.raises(ProcessError, match=r"could not be started \(Exec format error\)"):
+        proc.spawn([binary], log_path=tmp_path / "svc.log")
