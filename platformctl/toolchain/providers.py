@@ -34,7 +34,6 @@ from platformctl.toolchain.provider_mirror import (
 
 MIRROR_ENV = "PLATFORMCTL_PROVIDER_MIRROR"
 USER_CONFIG_ENV = "TF_CLI_CONFIG_FILE"
-REGISTRY_HOSTS = (DEFAULT_HOST, "registry.terraform.io")
 
 
 def mirror_dir() -> Path:
