@@ -14,11 +14,11 @@ Only versions built for this machine's platform count.
 from __future__ import annotations
 
 import json
+import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
-
-from platformctl.toolchain.staging import goarch, goos
 
 DEFAULT_HOST = "registry.opentofu.org"
 NETWORK_TIMEOUT = 10.0
@@ -36,8 +36,13 @@ class Mirror:
         return self.location.startswith("https://")
 
 
+_GOARCH = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
+
+
 def platform() -> str:
-    return f"{goos()}_{goarch()}"
+    """This machine as OpenTofu names platforms (linux_amd64); no heavier import on the plan path."""
+    machine = os.uname().machine.lower()
+    return f"{sys.platform}_{_GOARCH.get(machine, machine)}"
 
 
 def address(source: str) -> tuple[str, str, str]:
