@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -13,17 +12,7 @@ from platformctl.errors import UsageError
 from platformctl.model import validate
 from platformctl.model.awsdata import AMI_TYPES, REGION_AZS, REGIONS_BY_PARTITION
 from platformctl.model.config import parse_platform, resolve_org
-from tests.fixtures.repo import base_platform
-
-
-def _with(path: str, value: Any, env: int = 0) -> dict[str, Any]:
-    data = copy.deepcopy(base_platform())
-    target: Any = data["environments"][env]
-    keys = path.split(".")
-    for key in keys[:-1]:
-        target = target[key]
-    target[keys[-1]] = value
-    return data
+from tests.fixtures.repo import base_platform, platform_with
 
 
 def _refused(data: dict[str, Any]) -> str:
@@ -64,7 +53,7 @@ def _refused(data: dict[str, Any]) -> str:
     ],
 )
 def test_values_outside_the_rules_are_refused(path: str, value: Any, needle: str) -> None:
-    assert needle in _refused(_with(path, value))
+    assert needle in _refused(platform_with(path, value))
 
 
 @pytest.mark.parametrize(
@@ -94,7 +83,7 @@ def test_github_repository_accepts_real_names(repository: str) -> None:
 
 def test_every_region_of_every_partition_is_accepted() -> None:
     for region in REGION_AZS:
-        data = _with("region", region)
+        data = platform_with("region", region)
         data["environments"][0]["azs"] = 2
         assert parse_platform(data).get("dev").region == region
 
