@@ -24,6 +24,17 @@ locals {
   }
   org_policy = "${local.arn_prefix}:iam::${local.account}:policy/${var.org}-*"
 
+  # Buckets "<org>-<env>-training-data-<region>" (the kubeflow unit's FSx import bucket).
+  training_data_buckets = "${local.arn_prefix}:s3:::${var.org}-*-training-data-*"
+
+  # What launches node instances (RunInstances) and network interfaces
+  # (CreateNetworkInterface) may use only if it carries the org's tag.
+  launch_into_org_resources = [
+    "${local.arn_prefix}:ec2:*:${local.account}:launch-template/*",
+    "${local.arn_prefix}:ec2:*:${local.account}:security-group/*",
+    "${local.arn_prefix}:ec2:*:${local.account}:subnet/*",
+  ]
+
   read_actions = [
     "autoscaling:Describe*",
     "ec2:Describe*",
@@ -32,6 +43,7 @@ locals {
     "eks:Describe*",
     "eks:List*",
     "elasticfilesystem:Describe*",
+    "elasticfilesystem:ListTagsForResource",
     "elasticloadbalancing:Describe*",
     "fsx:Describe*",
     "fsx:ListTagsForResource",
@@ -104,7 +116,7 @@ data "aws_iam_policy_document" "read" {
   statement {
     sid       = "EksAmiParameters"
     actions   = ["ssm:GetParameter", "ssm:GetParameters"]
-    resources = ["${local.arn_prefix}:ssm:*::parameter/aws/service/eks/*"]
+    resources = ["${local.arn_prefix}:ssm:*:*:parameter/aws/service/eks/*"]
   }
 }
 
@@ -253,20 +265,145 @@ data "aws_iam_policy_document" "deploy" {
     }
   }
 
-  # EKS (eks unit): clusters named "<org>-…" and everything under them.
+  # EKS checks that the caller of CreateNodegroup and UpdateNodegroupVersion may run
+  # instances from the node group's launch template and tag them, since the template has
+  # TagSpecifications (EKS User Guide, "Customize managed nodes with launch templates").
+  # Only from a launch template (ec2:LaunchTemplate); DenyLaunchOutsideOrgResources
+  # keeps it to the org's templates ("<cluster>-<group>-…", but a template's ARN holds
+  # its ID, not its name, so it goes by the org's tag), subnets and security groups.
+  # The image is the EKS AMI of the node group's ami_type.
   statement {
-    sid     = "EksOrgClusters"
-    actions = ["eks:*"]
+    sid     = "Ec2RunInstancesFromLaunchTemplates"
+    actions = ["ec2:RunInstances"]
+    resources = [
+      "${local.arn_prefix}:ec2:*:${local.account}:instance/*",
+      "${local.arn_prefix}:ec2:*:${local.account}:volume/*",
+      "${local.arn_prefix}:ec2:*:${local.account}:network-interface/*",
+      "${local.arn_prefix}:ec2:*:${local.account}:launch-template/*",
+      "${local.arn_prefix}:ec2:*:${local.account}:security-group/*",
+      "${local.arn_prefix}:ec2:*:${local.account}:subnet/*",
+      "${local.arn_prefix}:ec2:*::image/*",
+    ]
+
+    condition {
+      test     = "ArnLike"
+      variable = "ec2:LaunchTemplate"
+      values   = ["${local.arn_prefix}:ec2:*:${local.account}:launch-template/*"]
+    }
+  }
+
+  statement {
+    sid     = "Ec2TagLaunchedInstances"
+    actions = ["ec2:CreateTags"]
+    resources = [
+      "${local.arn_prefix}:ec2:*:${local.account}:instance/*",
+      "${local.arn_prefix}:ec2:*:${local.account}:volume/*",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "ec2:CreateAction"
+      values   = ["RunInstances"]
+    }
+  }
+
+  # EFS creates each mount target's network interface, and deletes it, with the caller's
+  # rights (EFS API Reference, CreateMountTarget, DeleteMountTarget and
+  # ModifyMountTargetSecurityGroups); the interface is EFS's and untagged. Created only in
+  # the org's subnets with the org's security groups (DenyLaunchOutsideOrgResources);
+  # deleting fails on an interface that is attached to anything.
+  statement {
+    sid     = "Ec2EfsMountTargetInterfaces"
+    actions = ["ec2:CreateNetworkInterface"]
+    resources = [
+      "${local.arn_prefix}:ec2:*:${local.account}:network-interface/*",
+      "${local.arn_prefix}:ec2:*:${local.account}:security-group/*",
+      "${local.arn_prefix}:ec2:*:${local.account}:subnet/*",
+    ]
+  }
+
+  statement {
+    sid       = "Ec2EfsMountTargetInterfacesChange"
+    actions   = ["ec2:DeleteNetworkInterface", "ec2:ModifyNetworkInterfaceAttribute"]
+    resources = ["${local.arn_prefix}:ec2:*:${local.account}:network-interface/*"]
+  }
+
+  # Auto Scaling (eks unit): the cluster autoscaler's node-template tags on the node
+  # groups' Auto Scaling groups, which EKS creates as "eks-<node group>-<uuid>" tagged
+  # eks:cluster-name=<cluster> (a cluster is "<org>-…"); no other tag.
+  statement {
+    sid       = "AutoscalingNodeTemplateTags"
+    actions   = ["autoscaling:CreateOrUpdateTags", "autoscaling:DeleteTags"]
+    resources = ["${local.arn_prefix}:autoscaling:*:${local.account}:autoScalingGroup:*:autoScalingGroupName/eks-*"]
+
+    condition {
+      test     = "StringLike"
+      variable = "aws:ResourceTag/eks:cluster-name"
+      values   = ["${var.org}-*"]
+    }
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "aws:TagKeys"
+      values   = ["k8s.io/cluster-autoscaler/node-template/*"]
+    }
+  }
+
+  # EKS (eks unit): CreateCluster has no resource-level permissions (Service Authorization
+  # Reference), so it requires the org's tags; everything else only on clusters named
+  # "<org>-…" and what lives under them.
+  statement {
+    sid       = "EksCreateTaggedClusters"
+    actions   = ["eks:CreateCluster"]
+    resources = ["*"]
+
+    dynamic "condition" {
+      for_each = local.org_tags_on_request
+      content {
+        test     = "StringEquals"
+        variable = condition.key
+        values   = condition.value
+      }
+    }
+  }
+
+  statement {
+    sid = "EksOrgClusters"
+    actions = [
+      "eks:AssociateAccessPolicy",
+      "eks:AssociateEncryptionConfig",
+      "eks:CreateAccessEntry",
+      "eks:CreateAddon",
+      "eks:CreateNodegroup",
+      "eks:CreatePodIdentityAssociation",
+      "eks:DeleteAccessEntry",
+      "eks:DeleteAddon",
+      "eks:DeleteCluster",
+      "eks:DeleteNodegroup",
+      "eks:DeletePodIdentityAssociation",
+      "eks:DisassociateAccessPolicy",
+      "eks:TagResource",
+      "eks:UntagResource",
+      "eks:UpdateAccessEntry",
+      "eks:UpdateAddon",
+      "eks:UpdateClusterConfig",
+      "eks:UpdateClusterVersion",
+      "eks:UpdateNodegroupConfig",
+      "eks:UpdateNodegroupVersion",
+      "eks:UpdatePodIdentityAssociation",
+    ]
     resources = [
       "${local.arn_prefix}:eks:*:${local.account}:cluster/${var.org}-*",
-      "${local.arn_prefix}:eks:*:${local.account}:*/${var.org}-*/*",
+      "${local.arn_prefix}:eks:*:${local.account}:nodegroup/${var.org}-*/*",
+      "${local.arn_prefix}:eks:*:${local.account}:addon/${var.org}-*/*",
+      "${local.arn_prefix}:eks:*:${local.account}:podidentityassociation/${var.org}-*/*",
+      "${local.arn_prefix}:eks:*:${local.account}:access-entry/${var.org}-*/*",
     ]
   }
 
   # IAM (cluster, node group and add-on roles): only "<org>-…" roles and policies,
   # never the GitHub roles (they live under var.role_path, see the Deny below). Creating a
-  # role, and changing what it may do or who may assume it, requires the workload
-  # boundary (boundary.tf) on it.
+  # role and changing what it may do require the workload boundary (boundary.tf) on it.
   statement {
     sid = "IamOrgRolesWithBoundary"
     actions = [
@@ -274,7 +411,6 @@ data "aws_iam_policy_document" "deploy" {
       "iam:DeleteRolePolicy",
       "iam:PutRolePermissionsBoundary",
       "iam:PutRolePolicy",
-      "iam:UpdateAssumeRolePolicy",
     ]
     resources = local.org_role_arns
 
@@ -283,6 +419,19 @@ data "aws_iam_policy_document" "deploy" {
       variable = local.with_boundary.variable
       values   = local.with_boundary.values
     }
+  }
+
+  # Changing who may assume a role: UpdateAssumeRolePolicy carries no
+  # iam:PermissionsBoundary key (Service Authorization Reference), so under the condition
+  # above every trust change after creation would be denied. It is scoped by name alone:
+  # the "<org>-…" roles are the units' roles, created with the boundary, which nothing
+  # here may remove (DenyBoundaryRemoval), so a trust change cannot reach more than the
+  # boundary allows, and the deploy role can never assume them (DenyAssumingOrgRoles).
+  # CreateRole sets a trust policy just as freely. Keep other roles out of "<org>-…".
+  statement {
+    sid       = "IamOrgRolesTrust"
+    actions   = ["iam:UpdateAssumeRolePolicy"]
+    resources = local.org_role_arns
   }
 
   statement {
@@ -380,6 +529,15 @@ data "aws_iam_policy_document" "deploy" {
     }
   }
 
+  # An FSx for Lustre data repository association needs its creator to be allowed to set
+  # up the FSx S3 service-linked role (FSx for Lustre User Guide, "Permissions to use data
+  # repositories in Amazon S3"); such a role has no boundary and only AWS edits it.
+  statement {
+    sid       = "IamFsxS3ServiceLinkedRole"
+    actions   = ["iam:AttachRolePolicy", "iam:PutRolePolicy"]
+    resources = ["${local.arn_prefix}:iam::${local.account}:role/aws-service-role/s3.data-source.lustre.fsx.amazonaws.com/*"]
+  }
+
   # KMS (EKS secrets encryption): keys created with the org's tags, aliases "<org>-…".
   statement {
     sid       = "KmsCreateTagged"
@@ -399,9 +557,7 @@ data "aws_iam_policy_document" "deploy" {
   statement {
     sid = "KmsManageTagged"
     actions = [
-      "kms:CreateAlias",
       "kms:CreateGrant",
-      "kms:DeleteAlias",
       "kms:DisableKey",
       "kms:EnableKeyRotation",
       "kms:PutKeyPolicy",
@@ -422,16 +578,20 @@ data "aws_iam_policy_document" "deploy" {
     }
   }
 
+  # An alias call needs rights on the alias and on its key (KMS Developer Guide,
+  # "Controlling access to aliases"); DenyAliasesOfOtherKeys keeps the keys to the org's.
   statement {
     sid     = "KmsOrgAliases"
     actions = ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"]
     resources = [
       "${local.arn_prefix}:kms:*:${local.account}:alias/${var.org}-*",
       "${local.arn_prefix}:kms:*:${local.account}:alias/eks/${var.org}-*",
+      "${local.arn_prefix}:kms:*:${local.account}:key/*",
     ]
   }
 
-  # CloudWatch Logs (EKS control-plane logs, VPC flow logs).
+  # CloudWatch Logs (EKS control-plane logs, VPC flow logs, FSx for Lustre logs, whose
+  # group name must start with /aws/fsx).
   statement {
     sid = "LogsOrgClusters"
     actions = [
@@ -450,22 +610,35 @@ data "aws_iam_policy_document" "deploy" {
       "${local.arn_prefix}:logs:*:${local.account}:log-group:/aws/eks/${var.org}-*:*",
       "${local.arn_prefix}:logs:*:${local.account}:log-group:/aws/vpc/${var.org}-*",
       "${local.arn_prefix}:logs:*:${local.account}:log-group:/aws/vpc/${var.org}-*:*",
+      "${local.arn_prefix}:logs:*:${local.account}:log-group:/aws/fsx/${var.org}-*",
+      "${local.arn_prefix}:logs:*:${local.account}:log-group:/aws/fsx/${var.org}-*:*",
     ]
   }
 
-  # S3 (training data buckets "<org>-<env>-training-data-<region>"): bucket settings only.
+  # S3 (the training data buckets of the kubeflow unit): the settings it makes, never a
+  # bucket policy, ACL or lifecycle rule, each of which could grant or delete what the
+  # objects' own permissions (next statement) do not.
   statement {
-    sid = "S3OrgBuckets"
+    sid = "S3TrainingDataBuckets"
     actions = [
       "s3:CreateBucket",
       "s3:DeleteBucket",
-      "s3:DeleteBucketPolicy",
-      "s3:PutAccelerateConfiguration",
-      "s3:PutBucket*",
+      "s3:PutBucketOwnershipControls",
+      "s3:PutBucketPublicAccessBlock",
+      "s3:PutBucketTagging",
+      "s3:PutBucketVersioning",
       "s3:PutEncryptionConfiguration",
-      "s3:PutLifecycleConfiguration",
     ]
-    resources = ["${local.arn_prefix}:s3:::${var.org}-*"]
+    resources = [local.training_data_buckets]
+  }
+
+  # A data repository association's creator must be able to read and write the linked
+  # bucket (FSx for Lustre User Guide, "Permissions to use data repositories in Amazon
+  # S3"): the object access here, the bucket reads in OrgBucketsConfiguration.
+  statement {
+    sid       = "S3TrainingDataObjects"
+    actions   = ["s3:GetObject", "s3:PutObject"]
+    resources = ["${local.training_data_buckets}/*"]
   }
 
   # EFS / FSx for Lustre (kubeflow unit, optional): tagged on create, then by tag.
@@ -496,15 +669,18 @@ data "aws_iam_policy_document" "deploy" {
       "elasticfilesystem:CreateMountTarget",
       "elasticfilesystem:DeleteFileSystem",
       "elasticfilesystem:DeleteMountTarget",
-      "elasticfilesystem:PutLifecyclePolicy",
+      "elasticfilesystem:ModifyMountTargetSecurityGroups",
       "elasticfilesystem:PutFileSystemPolicy",
-      "elasticfilesystem:UpdateFileSystem",
+      "elasticfilesystem:PutLifecycleConfiguration",
+      "elasticfilesystem:TagResource",
       "elasticfilesystem:UntagResource",
+      "elasticfilesystem:UpdateFileSystem",
       "fsx:DeleteDataRepositoryAssociation",
       "fsx:DeleteFileSystem",
+      "fsx:TagResource",
+      "fsx:UntagResource",
       "fsx:UpdateDataRepositoryAssociation",
       "fsx:UpdateFileSystem",
-      "fsx:UntagResource",
     ]
     resources = ["*"]
 
@@ -543,6 +719,43 @@ data "aws_iam_policy_document" "deploy" {
     effect    = "Deny"
     actions   = ["sts:AssumeRole", "sts:TagSession"]
     resources = local.org_role_arns
+  }
+
+  # Launch only from the org's launch templates, into the org's subnets and security
+  # groups (Ec2RunInstancesFromLaunchTemplates, Ec2EfsMountTargetInterfaces); change a
+  # network interface's security groups only to the org's. EKS launches a node group from
+  # its own copy of the group's template (tagged eks:cluster-name, not Organization), so
+  # a resource of an "<org>-…" cluster counts as the org's too.
+  statement {
+    sid       = "DenyLaunchOutsideOrgResources"
+    effect    = "Deny"
+    actions   = ["ec2:CreateNetworkInterface", "ec2:ModifyNetworkInterfaceAttribute", "ec2:RunInstances"]
+    resources = local.launch_into_org_resources
+
+    condition {
+      test     = "StringNotEquals"
+      variable = "aws:ResourceTag/Organization"
+      values   = [var.org]
+    }
+
+    condition {
+      test     = "StringNotLike"
+      variable = "aws:ResourceTag/eks:cluster-name"
+      values   = ["${var.org}-*"]
+    }
+  }
+
+  statement {
+    sid       = "DenyAliasesOfOtherKeys"
+    effect    = "Deny"
+    actions   = ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"]
+    resources = ["${local.arn_prefix}:kms:*:${local.account}:key/*"]
+
+    condition {
+      test     = "StringNotEquals"
+      variable = "aws:ResourceTag/Organization"
+      values   = [var.org]
+    }
   }
 
   statement {
