@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -12,6 +12,8 @@ from platformctl.paths import find_repo_root
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from platformctl.model.config import Environment
 
 
 @dataclass
@@ -85,6 +87,16 @@ class ConsoleReporter:
 
     def warn(self, message: str) -> None:
         self.console.print(f"[bold yellow]warning:[/] {_plain(message)}", highlight=False)
+
+
+def warn_support_status(reporter: ConsoleReporter, environments: Iterable[Environment]) -> None:
+    """Warn of every EKS environment whose Kubernetes version is past standard support."""
+    from datetime import UTC, datetime
+
+    from platformctl.model.components import support_warnings
+
+    for warning in support_warnings(environments, today=datetime.now(UTC).date()):
+        reporter.warn(warning)
 
 
 def _plain(message: str) -> str:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from platformctl.cli import options
-from platformctl.cli.context import AppContext, ConsoleReporter
+from platformctl.cli.context import AppContext, ConsoleReporter, warn_support_status
 from platformctl.cli.plan_cmd import NO_PREFLIGHT
 
 if TYPE_CHECKING:
@@ -84,6 +84,7 @@ def deploy(
     the_org = resolve_org(org)
     platform = load_platform(app.root)
     reporter = ConsoleReporter(app.err)
+    warn_support_status(reporter, platform.select(env))
 
     def approve(summary: RunResult) -> bool:
         if yes:
@@ -168,6 +169,7 @@ def destroy(
     the_org = resolve_org(org)
     platform = load_platform(app.root)
     reporter = ConsoleReporter(app.err)
+    warn_support_status(reporter, platform.select(env))
 
     def approve(summary: RunResult) -> bool:
         if yes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from platformctl.cli.context import AppContext, ConsoleReporter
+from platformctl.cli.context import AppContext, ConsoleReporter, warn_support_status
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ def plan_all(app: AppContext, args: PlanAllArgs) -> int:
     if args.env is not None:
         platform.get(args.env)
     reporter = ConsoleReporter(lambda: app.err)  # rich loads once terragrunt runs
+    warn_support_status(reporter, platform.select(args.env))
     result = plan.plan_all(
         app.root,
         platform,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from platformctl.cli import options
-from platformctl.cli.context import AppContext
+from platformctl.cli.context import AppContext, ConsoleReporter, warn_support_status
 
 
 def render(
@@ -36,6 +36,7 @@ def render(
     app: AppContext = ctx.obj
     the_org = resolve_org(org)
     platform = load_platform(app.root)
+    warn_support_status(ConsoleReporter(app.err), platform.select(env))
     engine.ensure_templates(app.root)
     tree = engine.render_tree(app.root, platform, the_org, env)
     if check or dry_run:

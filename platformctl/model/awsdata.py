@@ -4,7 +4,8 @@ Regions are those of botocore's partitions data (aws, aws-cn, aws-us-gov, the IS
 partitions and the European Sovereign Cloud); tests/model/test_validate.py checks that
 every one here is still in the installed botocore's list. Kubernetes versions are those
 EKS supports (standard or extended support) when this list was last checked; the AMI
-types are exactly the ones modules/eks accepts.
+types are exactly the ones modules/eks accepts; the log retentions and the endpoint's
+CIDR limit are what CloudWatch Logs and EKS accept.
 """
 
 from __future__ import annotations
@@ -72,6 +73,15 @@ REGION_AZS: Mapping[str, int] = {
 
 # EKS Kubernetes versions in standard or extended support (checked 2026-11).
 EKS_VERSIONS = ("1.32", "1.33", "1.34", "1.35")
+
+# The retention periods CloudWatch Logs accepts (PutRetentionPolicy), in days.
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+    2922, 3288, 3653,
+)  # fmt: skip
+
+# CIDR blocks EKS allows for a cluster's public endpoint (publicAccessCidrs).
+MAX_PUBLIC_ACCESS_CIDRS = 40
 
 # modules/eks/variables.tf accepts exactly these (node_groups.ami_type).
 AMI_TYPES = (

@@ -17,8 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from platformctl.errors import UsageError, quote
-from platformctl.model import validate
-from platformctl.model.awsdata import AMI_TYPES, EKS_VERSIONS, REGION_AZS, nearest
+from platformctl.model import components, validate
+from platformctl.model.awsdata import (
+    AMI_TYPES,
+    EKS_VERSIONS,
+    LOG_RETENTION_DAYS,
+    MAX_PUBLIC_ACCESS_CIDRS,
+    REGION_AZS,
+    REGIONS_BY_PARTITION,
+    nearest,
+)
 from platformctl.paths import CONFIG_FILE
 
 ORG_ENV_VAR = "PLATFORMCTL_ORG"
@@ -35,6 +43,16 @@ MAX_INSTANCE_TYPES = 20
 MAX_TAINTS = 50  # what EKS allows per managed node group
 MAX_LABELS = 100
 MAX_CONFIG_BYTES = 1024 * 1024
+MAX_ADMIN_PRINCIPALS = 20
+NAT_GATEWAYS = ("one", "per-az")
+SUPPORT_TYPES = ("STANDARD", "EXTENDED")
+# Where the public endpoint may be reached from when platform.toml does not narrow it:
+# GitHub-hosted runners have no fixed addresses (IAM and access entries still apply).
+OPEN_ENDPOINT = ("0.0.0.0/0",)
+_PRINCIPAL_RE = re.compile(
+    r"arn:(aws[a-z-]*):iam::[0-9]{12}:(?:role|user)/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}"
+)
+_ZONE_ID_RE = re.compile(r"Z[A-Z0-9]{1,31}")
 
 FEATURES = (
     "kiali",
@@ -44,6 +62,9 @@ FEATURES = (
     "eks_addons",
     "access_entries",
     "pod_identity",
+    "efs",
+    "cert_manager",
+    "cluster_autoscaler",
 )
 NODE_GROUP_ROLES = ("cpu", "gpu")
 
@@ -75,6 +96,30 @@ class NodeGroup:
     labels: tuple[tuple[str, str], ...] = ()
     taints: tuple[Taint, ...] = ()
 
+    @property
+    def gpus(self) -> int:
+        """NVIDIA GPUs of each node: the fewest of the instance types (0 for a type not listed)."""
+        from platformctl.model.ec2types import instance_types
+
+        known = instance_types()
+        return min(known[t][1] if t in known else 0 for t in self.instance_types)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Who may reach the Kubernetes API: the public endpoint's allowed CIDRs, or no public one."""
+
+    public_cidrs: tuple[str, ...] = OPEN_ENDPOINT
+    private_only: bool = False
+
+
+@dataclass(frozen=True)
+class Dns:
+    """The Route 53 hosted zone External DNS and cert-manager work in."""
+
+    zone_id: str
+    domain: str
+
 
 @dataclass(frozen=True)
 class Features:
@@ -85,6 +130,9 @@ class Features:
     eks_addons: bool = True
     access_entries: bool = True
     pod_identity: bool = True
+    efs: bool = False
+    cert_manager: bool = True
+    cluster_autoscaler: bool = True
 
 
 @dataclass(frozen=True)
@@ -101,6 +149,15 @@ class Environment:
     # Harbor or ChartMuseum); empty means each chart's public repository. The sandbox
     # always uses its own chart repository.
     chart_repository: str = ""
+    # IAM roles or users of the people who administer the cluster (access entries).
+    admin_principal_arns: tuple[str, ...] = ()
+    endpoint: Endpoint = field(default_factory=Endpoint)
+    nat_gateways: str = "per-az"
+    log_retention_days: int = 90
+    dns: Dns | None = None
+    # EKS support policy of the cluster version (upgrade_policy); a sandbox ignores it (the
+    # AWS emulator has no upgrade policy).
+    support_type: str = "STANDARD"
 
     @property
     def availability_zones(self) -> tuple[str, ...]:
@@ -297,6 +354,12 @@ def _parse_environment(index: int, raw: Any) -> Environment:
             "features",
             "sandbox",
             "chart_repository",
+            "admin_principal_arns",
+            "endpoint",
+            "nat_gateways",
+            "log_retention_days",
+            "dns",
+            "support_type",
         },
     )
     region = raw.get("region")
@@ -320,8 +383,10 @@ def _parse_environment(index: int, raw: Any) -> Environment:
             f"{where}.kubernetes_version {quote(version)} is not a Kubernetes version EKS supports; "
             f"use one of {', '.join(repr(v) for v in EKS_VERSIONS)} (a string)."
         )
+    components.check_kubernetes_version(where, version, raw)
     sandbox = _typed(f"{where}.sandbox", raw.get("sandbox", False), bool, "true or false")
     chart_repository = _parse_chart_repository(f"{where}.chart_repository", raw, sandbox)
+    features = _parse_features(where, raw.get("features", {}))
     return Environment(
         name=name,
         region=region,
@@ -329,10 +394,163 @@ def _parse_environment(index: int, raw: Any) -> Environment:
         azs=azs,
         kubernetes_version=version,
         node_groups=_parse_node_groups(where, raw.get("node_groups")),
-        features=_parse_features(where, raw.get("features", {})),
+        features=features,
         sandbox=sandbox,
         chart_repository=chart_repository,
+        admin_principal_arns=_parse_admin_principals(
+            f"{where}.admin_principal_arns", raw.get("admin_principal_arns", []), region, features
+        ),
+        endpoint=_parse_endpoint(f"{where}.endpoint", raw.get("endpoint")),
+        nat_gateways=_one_of(
+            f"{where}.nat_gateways", raw.get("nat_gateways", "per-az"), NAT_GATEWAYS
+        ),
+        log_retention_days=_parse_log_retention(
+            f"{where}.log_retention_days", raw.get("log_retention_days", 90)
+        ),
+        dns=_parse_dns(f"{where}.dns", raw.get("dns")),
+        support_type=_one_of(
+            f"{where}.support_type", raw.get("support_type", "STANDARD"), SUPPORT_TYPES
+        ),
     )
+
+
+def _one_of(where: str, value: Any, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise UsageError(
+            f"{where} {quote(value)} must be one of {', '.join(repr(c) for c in choices)}."
+        )
+    chosen: str = value
+    return chosen
+
+
+def _parse_log_retention(where: str, value: Any) -> int:
+    days: int = _typed(where, value, int, "a whole number of days")
+    if days not in LOG_RETENTION_DAYS:
+        allowed = ", ".join(str(d) for d in LOG_RETENTION_DAYS)
+        raise UsageError(
+            f"{where} is {days}, but CloudWatch Logs keeps logs for one of {allowed} days."
+        )
+    return days
+
+
+def _parse_admin_principals(
+    where: str, raw: Any, region: str, features: Features
+) -> tuple[str, ...]:
+    if (
+        not isinstance(raw, list)
+        or len(raw) > MAX_ADMIN_PRINCIPALS
+        or not all(isinstance(a, str) for a in raw)
+    ):
+        raise UsageError(
+            f"{where} must be a list of at most {MAX_ADMIN_PRINCIPALS} IAM role or user ARNs "
+            'such as "arn:aws:iam::123456789012:role/Admin".'
+        )
+    partition = next(p for p, regions in REGIONS_BY_PARTITION.items() if region in regions)
+    for i, arn in enumerate(raw):
+        if ":assumed-role/" in arn:
+            raise UsageError(
+                f"{where}[{i}] {quote(arn)} is a session of a role; give the role's own ARN, "
+                "such as 'arn:aws:iam::123456789012:role/Admin'."
+            )
+        match = _PRINCIPAL_RE.fullmatch(arn)
+        if match is None:
+            raise UsageError(
+                f"{where}[{i}] {quote(arn)} is not an IAM role or user ARN such as "
+                "'arn:aws:iam::123456789012:role/Admin'."
+            )
+        if match.group(1) != partition:
+            raise UsageError(
+                f"{where}[{i}] {quote(arn)} belongs to partition {match.group(1)}, but {region} "
+                f"is in partition {partition}."
+            )
+        if arn in raw[:i]:
+            raise UsageError(f"{where} lists {quote(arn)} twice.")
+    if raw and not features.access_entries:
+        raise UsageError(
+            f"{where} needs features.access_entries = true: administrators reach the cluster "
+            "through EKS access entries."
+        )
+    return tuple(raw)
+
+
+def _parse_endpoint(where: str, raw: Any) -> Endpoint:
+    if raw is None:
+        return Endpoint()
+    if not isinstance(raw, Mapping):
+        raise UsageError(f"{where} must be a table with public_cidrs and private_only.")
+    _only_keys(where, raw, {"public_cidrs", "private_only"})
+    private_only = _typed(
+        f"{where}.private_only", raw.get("private_only", False), bool, "true or false"
+    )
+    cidrs = raw.get("public_cidrs", [] if private_only else list(OPEN_ENDPOINT))
+    if private_only:
+        if cidrs != []:
+            raise UsageError(
+                f"{where}.public_cidrs cannot be set with private_only = true: a private-only "
+                "endpoint has no public addresses to allow."
+            )
+        return Endpoint(public_cidrs=(), private_only=True)
+    if not isinstance(cidrs, list) or not 1 <= len(cidrs) <= MAX_PUBLIC_ACCESS_CIDRS:
+        raise UsageError(
+            f"{where}.public_cidrs must list 1-{MAX_PUBLIC_ACCESS_CIDRS} IPv4 CIDR blocks allowed "
+            "to reach the public endpoint (or set private_only = true)."
+        )
+    parsed = tuple(_parse_public_cidr(f"{where}.public_cidrs[{i}]", c) for i, c in enumerate(cidrs))
+    for i, cidr in enumerate(parsed):
+        if cidr in parsed[:i]:
+            raise UsageError(f"{where}.public_cidrs lists {cidr} twice.")
+    return Endpoint(public_cidrs=parsed, private_only=False)
+
+
+def _parse_public_cidr(where: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise UsageError(f'{where} must be a CIDR string such as "203.0.113.0/24".')
+    try:
+        net = ipaddress.ip_network(value, strict=True)
+    except ValueError as exc:
+        try:
+            loose = ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise UsageError(
+                f'{where} {quote(value)} is not a network in CIDR notation such as "203.0.113.0/24".'
+            ) from exc
+        raise UsageError(
+            f"{where} {quote(value)} has host bits set; did you mean '{loose}'?"
+        ) from exc
+    if not isinstance(net, ipaddress.IPv4Network):
+        raise UsageError(f"{where} {quote(value)} must be IPv4: the cluster's endpoint is IPv4.")
+    internal = (
+        any(net.subnet_of(r) for r in RFC1918)
+        or net.is_loopback
+        or net.is_link_local
+        or net.is_multicast
+    )
+    if internal:
+        raise UsageError(
+            f"{where} {quote(value)} is not an internet address range; the public endpoint sees "
+            "public source addresses (networks routed into the VPC use the private endpoint)."
+        )
+    return str(net)
+
+
+def _parse_dns(where: str, raw: Any) -> Dns | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        raise UsageError(f"{where} must be a table with zone_id and domain.")
+    _only_keys(where, raw, {"zone_id", "domain"})
+    zone_id, domain = raw.get("zone_id"), raw.get("domain")
+    if not isinstance(zone_id, str) or not _ZONE_ID_RE.fullmatch(zone_id):
+        raise UsageError(
+            f"{where}.zone_id {quote(zone_id)} is not a Route 53 hosted zone ID such as "
+            "'Z0123456789ABCDEFGHIJ'."
+        )
+    if not validate.dns_subdomain(domain) or "." not in domain:
+        raise UsageError(
+            f"{where}.domain {quote(domain)} is not a lowercase DNS name such as 'dev.example.com' "
+            "(no trailing dot)."
+        )
+    return Dns(zone_id=zone_id, domain=domain)
 
 
 def _parse_chart_repository(where: str, raw: Mapping[str, Any], sandbox: bool) -> str:
