@@ -201,9 +201,12 @@ resource "aws_vpc_security_group_egress_rule" "node_all" {
 
 # -------------------------------------------------------------------------- cluster
 
+# Real environments add upgrade_policy (platform.toml support_type) through
+# upgrade_policy_override.tf, which the eks unit generates: the argument needs AWS
+# provider 5.61, this module only 5.46.
 resource "aws_eks_cluster" "this" {
-  #checkov:skip=CKV_AWS_39: the public endpoint is required so CI runners and operators outside the VPC reach the API; access is limited by var.endpoint_public_access_cidrs and IAM authentication.
-  #checkov:skip=CKV_AWS_38: the CI runners' and operators' addresses are not fixed, so the default allows all; narrow var.endpoint_public_access_cidrs where they are.
+  #checkov:skip=CKV_AWS_39: the public endpoint is a per-environment choice (platform.toml endpoint.private_only); CI runners outside the VPC need it, and it is limited by var.endpoint_public_access_cidrs, IAM authentication and access entries.
+  #checkov:skip=CKV_AWS_38: the allowed addresses are a per-environment choice (platform.toml endpoint.public_cidrs); GitHub-hosted runners have no fixed addresses, so an environment they deploy may have to allow all.
   name                      = var.cluster_name
   version                   = var.kubernetes_version
   role_arn                  = aws_iam_role.cluster.arn
@@ -215,17 +218,19 @@ resource "aws_eks_cluster" "this" {
     subnet_ids              = concat(var.private_subnet_ids, var.public_subnet_ids)
     security_group_ids      = [aws_security_group.cluster.id]
     endpoint_private_access = true
-    endpoint_public_access  = true
-    public_access_cidrs     = var.endpoint_public_access_cidrs
+    endpoint_public_access  = !var.endpoint_private_only
+    public_access_cidrs     = var.endpoint_private_only ? null : var.endpoint_public_access_cidrs
   }
 
-  # Access entries need authentication mode API or API_AND_CONFIG_MAP. The AWS emulator
-  # has no access entries (and returns no access configuration), so the block is only
-  # sent when they are on; a cluster without it keeps the service default.
+  # Authentication mode API: access entries only, no aws-auth ConfigMap (EKS creates the
+  # node groups' entries itself). The AWS emulator has no access entries (and returns no
+  # access configuration), so the block is only sent when they are on; a cluster without
+  # it keeps the service default. A cluster moves from API_AND_CONFIG_MAP to API in
+  # place, never back.
   dynamic "access_config" {
     for_each = var.enable_access_entries ? [1] : []
     content {
-      authentication_mode                         = "API_AND_CONFIG_MAP"
+      authentication_mode                         = "API"
       bootstrap_cluster_creator_admin_permissions = var.bootstrap_cluster_creator_admin
     }
   }

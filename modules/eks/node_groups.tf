@@ -1,6 +1,7 @@
 # node_groups.tf: the node IAM role and one managed node group per entry of
 # var.node_groups (CPU and GPU), each with a launch template that gives it an encrypted
-# gp3 root volume, IMDSv2 and the node security group.
+# gp3 root volume, IMDSv2 and the node security group, and the cluster autoscaler's
+# node-template tags on each group's Auto Scaling group.
 
 data "aws_iam_policy_document" "node_assume" {
   statement {
@@ -21,12 +22,12 @@ resource "aws_iam_role" "node" {
 }
 
 resource "aws_iam_role_policy_attachment" "node" {
-  for_each = toset([
-    "AmazonEKSWorkerNodePolicy",
-    "AmazonEKS_CNI_Policy",
-    "AmazonEC2ContainerRegistryPullOnly",
-    "AmazonSSMManagedInstanceCore",
-  ])
+  # The VPC CNI's policy stays on the node role only where aws-node has no pod identity
+  # of its own (local.cni_pod_identity, pod_identity.tf).
+  for_each = toset(concat(
+    ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore"],
+    local.cni_pod_identity ? [] : ["AmazonEKS_CNI_Policy"],
+  ))
 
   role       = aws_iam_role.node.name
   policy_arn = "arn:${local.partition}:iam::aws:policy/${each.value}"
@@ -118,14 +119,57 @@ resource "aws_eks_node_group" "this" {
 
   tags = merge(var.tags, { Name = "${var.cluster_name}-${each.key}" })
 
-  # The VPC CNI and kube-proxy must exist before nodes join, or they never get Ready.
+  # The VPC CNI, kube-proxy and the pod identity agent must exist before nodes join, or
+  # they never get Ready; so must the pod identity associations (aws-node's above all),
+  # because a pod gets its pod identity credentials only when it is created (addons.tf).
   depends_on = [
     aws_iam_role_policy_attachment.node,
     aws_eks_addon.before_nodes,
+    aws_eks_pod_identity_association.this,
+    aws_iam_role_policy.pod_identity,
+    aws_iam_role_policy_attachment.pod_identity,
   ]
 
   lifecycle {
-    # The cluster autoscaler moves desired_size within [min_size, max_size].
+    # desired_size sets the size at creation; afterwards the cluster autoscaler moves it
+    # within [min_size, max_size] (a group with min_size 0 can rest at zero nodes).
     ignore_changes = [scaling_config[0].desired_size]
+  }
+}
+
+# ------------------------------------------------------- cluster autoscaler hints
+
+locals {
+  taint_effects        = { NO_SCHEDULE = "NoSchedule", NO_EXECUTE = "NoExecute", PREFER_NO_SCHEDULE = "PreferNoSchedule" }
+  node_template_prefix = "k8s.io/cluster-autoscaler/node-template"
+
+  # group => its node-template tags (key below node_template_prefix => value). A group at
+  # zero nodes has no node the cluster autoscaler could copy labels, taints and GPUs from;
+  # it reads them from these tags of the group's Auto Scaling group (upstream
+  # cloudprovider/aws/README.md). One tag per taint key: a key tainted with two effects
+  # keeps the first.
+  node_templates = {
+    for name, group in var.node_groups : name => merge(
+      { for key, value in group.labels : "label/${key}" => value },
+      { for key, values in { for taint in group.taints : "taint/${taint.key}" => "${taint.value == null ? "" : taint.value}:${local.taint_effects[taint.effect]}"... } : key => values[0] },
+      group.gpus > 0 ? { "resources/nvidia.com/gpu" = tostring(group.gpus) } : {},
+    )
+  }
+  node_template_tags = var.enable_cluster_autoscaler && var.enable_node_template_tags ? merge([
+    for name, tags in local.node_templates : {
+      for key, value in tags : "${name}/${key}" => { group = name, key = "${local.node_template_prefix}/${key}", value = value }
+    }
+  ]...) : {}
+}
+
+resource "aws_autoscaling_group_tag" "node_template" {
+  for_each = local.node_template_tags
+
+  autoscaling_group_name = aws_eks_node_group.this[each.value.group].resources[0].autoscaling_groups[0].name
+
+  tag {
+    key                 = each.value.key
+    value               = each.value.value
+    propagate_at_launch = false
   }
 }

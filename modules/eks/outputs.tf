@@ -67,8 +67,13 @@ output "node_group_arns" {
   value       = { for name, group in aws_eks_node_group.this : name => group.arn }
 }
 
+output "node_group_autoscaling_group_names" {
+  description = "Auto Scaling group of each managed node group by role (the groups the cluster autoscaler resizes)."
+  value       = { for name, group in aws_eks_node_group.this : name => group.resources[0].autoscaling_groups[0].name }
+}
+
 output "pod_identity_role_arns" {
-  description = "IAM role ARNs of the pod identities by controller (aws-load-balancer-controller, external-dns, cert-manager, ebs-csi-driver, efs-csi-driver, fsx-csi-driver); empty when enable_pod_identity is off."
+  description = "IAM role ARNs of the pod identities by controller (vpc-cni, aws-load-balancer-controller, external-dns, cert-manager, cluster-autoscaler, ebs-csi-driver, efs-csi-driver, fsx-csi-driver; those switched on); empty when enable_pod_identity is off."
   value       = { for name, role in aws_iam_role.pod_identity : name => role.arn }
 }
 

@@ -3,42 +3,70 @@
 # pod identity). Each role trusts only the pod identity service for this cluster.
 
 locals {
-  zone_arns = length(var.route53_zone_arns) > 0 ? var.route53_zone_arns : ["arn:${local.partition}:route53:::hostedzone/*"]
+  zone_arns = length(var.route53_zone_arns) + length(var.route53_zone_ids) > 0 ? concat(
+    var.route53_zone_arns,
+    [for id in var.route53_zone_ids : "arn:${local.partition}:route53:::hostedzone/${id}"],
+  ) : ["arn:${local.partition}:route53:::hostedzone/*"]
 
-  # name => where the controller's service account lives, the AWS managed policies it
-  # gets and its own policy document (null when managed policies suffice).
+  # The VPC CNI (aws-node) takes its credentials from pod identity instead of the node
+  # role once the pod identity agent runs on every node, i.e. with the managed add-ons.
+  cni_pod_identity = var.enable_pod_identity && var.enable_addons
+
+  # name => whether it exists, where the controller's service account lives, the AWS
+  # managed policies it gets and its own policy document (null when managed policies
+  # suffice).
   pod_identities = {
+    vpc-cni = {
+      enabled          = local.cni_pod_identity
+      namespace        = "kube-system"
+      service_account  = "aws-node"
+      managed_policies = ["AmazonEKS_CNI_Policy"]
+      policy           = null
+    }
     aws-load-balancer-controller = {
+      enabled          = true
       namespace        = "kube-system"
       service_account  = "aws-load-balancer-controller"
       managed_policies = []
       policy           = data.aws_iam_policy_document.load_balancer_controller.json
     }
     external-dns = {
+      enabled          = var.enable_external_dns
       namespace        = "external-dns"
       service_account  = "external-dns"
       managed_policies = []
       policy           = data.aws_iam_policy_document.external_dns.json
     }
     cert-manager = {
+      enabled          = var.enable_cert_manager
       namespace        = "cert-manager"
       service_account  = "cert-manager"
       managed_policies = []
       policy           = data.aws_iam_policy_document.cert_manager.json
     }
+    cluster-autoscaler = {
+      enabled          = var.enable_cluster_autoscaler
+      namespace        = "kube-system"
+      service_account  = "cluster-autoscaler"
+      managed_policies = []
+      policy           = data.aws_iam_policy_document.cluster_autoscaler.json
+    }
     ebs-csi-driver = {
+      enabled          = true
       namespace        = "kube-system"
       service_account  = "ebs-csi-controller-sa"
       managed_policies = ["service-role/AmazonEBSCSIDriverPolicy"]
       policy           = null
     }
     efs-csi-driver = {
+      enabled          = var.enable_efs_csi_driver
       namespace        = "kube-system"
       service_account  = "efs-csi-controller-sa"
       managed_policies = ["service-role/AmazonEFSCSIDriverPolicy"]
       policy           = null
     }
     fsx-csi-driver = {
+      enabled          = true
       namespace        = "kube-system"
       service_account  = "fsx-csi-controller-sa"
       managed_policies = []
@@ -46,7 +74,7 @@ locals {
     }
   }
 
-  enabled_pod_identities = var.enable_pod_identity ? local.pod_identities : {}
+  enabled_pod_identities = var.enable_pod_identity ? { for name, identity in local.pod_identities : name => identity if identity.enabled } : {}
   pod_identity_managed_policies = merge([
     for name, identity in local.enabled_pod_identities : {
       for policy in identity.managed_policies : "${name}/${policy}" => { identity = name, policy = policy }
@@ -177,249 +205,45 @@ data "aws_iam_policy_document" "fsx_csi_driver" {
   }
 }
 
-# The AWS Load Balancer Controller's policy (upstream docs/install/iam_policy.json):
-# read everywhere, change only resources tagged elbv2.k8s.aws/cluster.
-data "aws_iam_policy_document" "load_balancer_controller" {
-  #checkov:skip=CKV_AWS_111: the write actions are limited by elbv2.k8s.aws/cluster tag conditions (the upstream policy), which the check does not evaluate.
+# The cluster autoscaler's policy (upstream cloudprovider/aws/README.md, "Full Cluster
+# Autoscaler Features Policy", with auto-discovery): read everywhere, and resize or shrink
+# only the Auto Scaling groups EKS tagged as this cluster's node groups.
+data "aws_iam_policy_document" "cluster_autoscaler" {
   statement {
-    actions   = ["iam:CreateServiceLinkedRole"]
+    #checkov:skip=CKV_AWS_356: describe actions of Auto Scaling and EC2 do not support resource-level permissions.
+    sid = "DiscoverNodeGroups"
+    actions = [
+      "autoscaling:DescribeAutoScalingGroups",
+      "autoscaling:DescribeAutoScalingInstances",
+      "autoscaling:DescribeLaunchConfigurations",
+      "autoscaling:DescribeScalingActivities",
+      "autoscaling:DescribeTags",
+      "ec2:DescribeImages",
+      "ec2:DescribeInstanceTypes",
+      "ec2:DescribeLaunchTemplateVersions",
+      "ec2:GetInstanceTypesFromInstanceRequirements",
+    ]
     resources = ["*"]
+  }
+
+  # Labels and taints of a managed node group at zero nodes come from EKS.
+  statement {
+    sid       = "DescribeOwnNodeGroups"
+    actions   = ["eks:DescribeNodegroup"]
+    resources = ["arn:${local.partition}:eks:${local.region}:${local.account_id}:nodegroup/${var.cluster_name}/*/*"]
+  }
+
+  statement {
+    sid = "ScaleOwnNodeGroups"
+    actions = [
+      "autoscaling:SetDesiredCapacity",
+      "autoscaling:TerminateInstanceInAutoScalingGroup",
+    ]
+    resources = ["arn:${local.partition}:autoscaling:${local.region}:${local.account_id}:autoScalingGroup:*:autoScalingGroupName/*"]
     condition {
       test     = "StringEquals"
-      variable = "iam:AWSServiceName"
-      values   = ["elasticloadbalancing.amazonaws.com"]
+      variable = "aws:ResourceTag/k8s.io/cluster-autoscaler/${var.cluster_name}"
+      values   = ["owned"]
     }
-  }
-
-  statement {
-    #checkov:skip=CKV_AWS_356: describe and list actions do not support resource-level permissions.
-    sid = "Describe"
-    actions = [
-      "ec2:DescribeAccountAttributes",
-      "ec2:DescribeAddresses",
-      "ec2:DescribeAvailabilityZones",
-      "ec2:DescribeInternetGateways",
-      "ec2:DescribeVpcs",
-      "ec2:DescribeVpcPeeringConnections",
-      "ec2:DescribeSubnets",
-      "ec2:DescribeSecurityGroups",
-      "ec2:DescribeInstances",
-      "ec2:DescribeNetworkInterfaces",
-      "ec2:DescribeTags",
-      "ec2:GetCoipPoolUsage",
-      "ec2:DescribeCoipPools",
-      "ec2:GetSecurityGroupsForVpc",
-      "ec2:DescribeIpamPools",
-      "ec2:DescribeRouteTables",
-      "elasticloadbalancing:DescribeLoadBalancers",
-      "elasticloadbalancing:DescribeLoadBalancerAttributes",
-      "elasticloadbalancing:DescribeListeners",
-      "elasticloadbalancing:DescribeListenerCertificates",
-      "elasticloadbalancing:DescribeSSLPolicies",
-      "elasticloadbalancing:DescribeRules",
-      "elasticloadbalancing:DescribeTargetGroups",
-      "elasticloadbalancing:DescribeTargetGroupAttributes",
-      "elasticloadbalancing:DescribeTargetHealth",
-      "elasticloadbalancing:DescribeTags",
-      "elasticloadbalancing:DescribeTrustStores",
-      "elasticloadbalancing:DescribeListenerAttributes",
-      "elasticloadbalancing:DescribeCapacityReservation",
-    ]
-    resources = ["*"]
-  }
-
-  statement {
-    #checkov:skip=CKV_AWS_356: certificates, web ACLs and Shield protections are chosen per Ingress at run time.
-    sid = "CertificatesAndFirewalls"
-    actions = [
-      "cognito-idp:DescribeUserPoolClient",
-      "acm:ListCertificates",
-      "acm:DescribeCertificate",
-      "iam:ListServerCertificates",
-      "iam:GetServerCertificate",
-      "waf-regional:GetWebACL",
-      "waf-regional:GetWebACLForResource",
-      "waf-regional:AssociateWebACL",
-      "waf-regional:DisassociateWebACL",
-      "wafv2:GetWebACL",
-      "wafv2:GetWebACLForResource",
-      "wafv2:AssociateWebACL",
-      "wafv2:DisassociateWebACL",
-      "shield:GetSubscriptionState",
-      "shield:DescribeProtection",
-      "shield:CreateProtection",
-      "shield:DeleteProtection",
-    ]
-    resources = ["*"]
-  }
-
-  statement {
-    #checkov:skip=CKV_AWS_356: the controller creates security groups whose IDs are not known in advance; it tags them at creation (next statement).
-    sid       = "CreateSecurityGroups"
-    actions   = ["ec2:CreateSecurityGroup"]
-    resources = ["*"]
-  }
-
-  statement {
-    sid       = "TagSecurityGroupsAtCreation"
-    actions   = ["ec2:CreateTags"]
-    resources = ["arn:${local.partition}:ec2:*:*:security-group/*"]
-    condition {
-      test     = "StringEquals"
-      variable = "ec2:CreateAction"
-      values   = ["CreateSecurityGroup"]
-    }
-    condition {
-      test     = "Null"
-      variable = "aws:RequestTag/elbv2.k8s.aws/cluster"
-      values   = ["false"]
-    }
-  }
-
-  statement {
-    sid       = "RetagOwnSecurityGroups"
-    actions   = ["ec2:CreateTags", "ec2:DeleteTags"]
-    resources = ["arn:${local.partition}:ec2:*:*:security-group/*"]
-    condition {
-      test     = "Null"
-      variable = "aws:RequestTag/elbv2.k8s.aws/cluster"
-      values   = ["true"]
-    }
-    condition {
-      test     = "Null"
-      variable = "aws:ResourceTag/elbv2.k8s.aws/cluster"
-      values   = ["false"]
-    }
-  }
-
-  statement {
-    #checkov:skip=CKV_AWS_356: limited by the condition to security groups the controller tagged as its own.
-    sid       = "ManageOwnSecurityGroups"
-    actions   = ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress", "ec2:DeleteSecurityGroup"]
-    resources = ["*"]
-    condition {
-      test     = "Null"
-      variable = "aws:ResourceTag/elbv2.k8s.aws/cluster"
-      values   = ["false"]
-    }
-  }
-
-  statement {
-    #checkov:skip=CKV_AWS_356: load balancers and target groups are created at run time; the condition requires the cluster tag.
-    sid       = "CreateTaggedLoadBalancers"
-    actions   = ["elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateTargetGroup"]
-    resources = ["*"]
-    condition {
-      test     = "Null"
-      variable = "aws:RequestTag/elbv2.k8s.aws/cluster"
-      values   = ["false"]
-    }
-  }
-
-  statement {
-    #checkov:skip=CKV_AWS_356: listeners and rules belong to load balancers created at run time.
-    sid = "ManageListenersAndRules"
-    actions = [
-      "elasticloadbalancing:CreateListener",
-      "elasticloadbalancing:DeleteListener",
-      "elasticloadbalancing:CreateRule",
-      "elasticloadbalancing:DeleteRule",
-    ]
-    resources = ["*"]
-  }
-
-  statement {
-    sid     = "RetagOwnLoadBalancers"
-    actions = ["elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"]
-    resources = [
-      "arn:${local.partition}:elasticloadbalancing:*:*:targetgroup/*/*",
-      "arn:${local.partition}:elasticloadbalancing:*:*:loadbalancer/net/*/*",
-      "arn:${local.partition}:elasticloadbalancing:*:*:loadbalancer/app/*/*",
-    ]
-    condition {
-      test     = "Null"
-      variable = "aws:RequestTag/elbv2.k8s.aws/cluster"
-      values   = ["true"]
-    }
-    condition {
-      test     = "Null"
-      variable = "aws:ResourceTag/elbv2.k8s.aws/cluster"
-      values   = ["false"]
-    }
-  }
-
-  statement {
-    sid     = "TagListenersAndRules"
-    actions = ["elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"]
-    resources = [
-      "arn:${local.partition}:elasticloadbalancing:*:*:listener/net/*/*/*",
-      "arn:${local.partition}:elasticloadbalancing:*:*:listener/app/*/*/*",
-      "arn:${local.partition}:elasticloadbalancing:*:*:listener-rule/net/*/*/*",
-      "arn:${local.partition}:elasticloadbalancing:*:*:listener-rule/app/*/*/*",
-    ]
-  }
-
-  statement {
-    #checkov:skip=CKV_AWS_356: limited by the condition to load balancers and target groups the controller tagged as its own.
-    sid = "ManageOwnLoadBalancers"
-    actions = [
-      "elasticloadbalancing:ModifyLoadBalancerAttributes",
-      "elasticloadbalancing:SetIpAddressType",
-      "elasticloadbalancing:SetSecurityGroups",
-      "elasticloadbalancing:SetSubnets",
-      "elasticloadbalancing:DeleteLoadBalancer",
-      "elasticloadbalancing:ModifyTargetGroup",
-      "elasticloadbalancing:ModifyTargetGroupAttributes",
-      "elasticloadbalancing:DeleteTargetGroup",
-      "elasticloadbalancing:ModifyListenerAttributes",
-      "elasticloadbalancing:ModifyCapacityReservation",
-      "elasticloadbalancing:ModifyIpPools",
-    ]
-    resources = ["*"]
-    condition {
-      test     = "Null"
-      variable = "aws:ResourceTag/elbv2.k8s.aws/cluster"
-      values   = ["false"]
-    }
-  }
-
-  statement {
-    sid     = "TagAtCreation"
-    actions = ["elasticloadbalancing:AddTags"]
-    resources = [
-      "arn:${local.partition}:elasticloadbalancing:*:*:targetgroup/*/*",
-      "arn:${local.partition}:elasticloadbalancing:*:*:loadbalancer/net/*/*",
-      "arn:${local.partition}:elasticloadbalancing:*:*:loadbalancer/app/*/*",
-    ]
-    condition {
-      test     = "StringEquals"
-      variable = "elasticloadbalancing:CreateAction"
-      values   = ["CreateTargetGroup", "CreateLoadBalancer"]
-    }
-    condition {
-      test     = "Null"
-      variable = "aws:RequestTag/elbv2.k8s.aws/cluster"
-      values   = ["false"]
-    }
-  }
-
-  statement {
-    sid       = "RegisterTargets"
-    actions   = ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"]
-    resources = ["arn:${local.partition}:elasticloadbalancing:*:*:targetgroup/*/*"]
-  }
-
-  statement {
-    #checkov:skip=CKV_AWS_356: listeners and rules belong to load balancers created at run time.
-    sid = "ModifyListenersAndRules"
-    actions = [
-      "elasticloadbalancing:SetWebAcl",
-      "elasticloadbalancing:ModifyListener",
-      "elasticloadbalancing:AddListenerCertificates",
-      "elasticloadbalancing:RemoveListenerCertificates",
-      "elasticloadbalancing:ModifyRule",
-      "elasticloadbalancing:SetRulePriorities",
-    ]
-    resources = ["*"]
   }
 }

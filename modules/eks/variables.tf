@@ -51,14 +51,20 @@ variable "public_subnet_ids" {
 }
 
 variable "endpoint_public_access_cidrs" {
-  description = "CIDR blocks allowed to reach the public API endpoint (authentication still applies). Narrow it to the CI runners' and operators' addresses where they are fixed."
+  description = "CIDR blocks allowed to reach the public API endpoint (IAM authentication and access entries still apply); ignored when endpoint_private_only is on. Narrow it to the CI runners' and operators' egress addresses where they are fixed."
   type        = list(string)
   default     = ["0.0.0.0/0"]
 
   validation {
-    condition     = length(var.endpoint_public_access_cidrs) > 0 && alltrue([for cidr in var.endpoint_public_access_cidrs : can(cidrhost(cidr, 0))])
-    error_message = "endpoint_public_access_cidrs must list at least one IPv4 CIDR block."
+    condition     = length(var.endpoint_public_access_cidrs) > 0 && length(var.endpoint_public_access_cidrs) <= 40 && alltrue([for cidr in var.endpoint_public_access_cidrs : can(cidrhost(cidr, 0)) && !strcontains(cidr, ":")])
+    error_message = "endpoint_public_access_cidrs must list 1-40 IPv4 CIDR blocks."
   }
+}
+
+variable "endpoint_private_only" {
+  description = "Serve the Kubernetes API on the private endpoint only (reachable from the VPC and networks routed into it); CI runners and operators must then run inside or be routed into the VPC."
+  type        = bool
+  default     = false
 }
 
 variable "cluster_log_types" {
@@ -73,7 +79,7 @@ variable "cluster_log_types" {
 }
 
 variable "log_retention_days" {
-  description = "Days CloudWatch keeps the control-plane logs."
+  description = "Days CloudWatch keeps the control-plane logs (platform.toml log_retention_days sets it per environment)."
   type        = number
   default     = 365
 
@@ -99,6 +105,9 @@ variable "node_groups" {
       effect = string
     })), [])
     capacity_type = optional(string, "ON_DEMAND")
+    # NVIDIA GPUs per node (the fewest of the instance types): the cluster autoscaler's
+    # hint for a group it scales up from zero nodes.
+    gpus = optional(number, 0)
   }))
 
   validation {
@@ -133,10 +142,25 @@ variable "node_groups" {
     condition     = alltrue([for g in var.node_groups : contains(["ON_DEMAND", "SPOT", "CAPACITY_BLOCK"], g.capacity_type)])
     error_message = "capacity_type must be ON_DEMAND, SPOT or CAPACITY_BLOCK."
   }
+  validation {
+    condition     = alltrue([for g in var.node_groups : g.gpus >= 0 && floor(g.gpus) == g.gpus])
+    error_message = "gpus must be a whole number of GPUs per node, 0 for none."
+  }
+}
+
+variable "system_node_group" {
+  description = "Key of var.node_groups whose nodes run the cluster's own add-ons (coredns, the CSI controllers); those add-ons wait for this group only, so a group that starts at zero nodes (GPU) never holds them up."
+  type        = string
+  default     = "cpu"
+
+  validation {
+    condition     = contains(keys(var.node_groups), var.system_node_group)
+    error_message = "system_node_group must be one of the keys of node_groups."
+  }
 }
 
 variable "enable_addons" {
-  description = "Install the EKS managed add-ons vpc-cni, coredns, kube-proxy and eks-pod-identity-agent (off where the AWS emulator lacks them)."
+  description = "Install the EKS managed add-ons vpc-cni, kube-proxy, eks-pod-identity-agent, coredns and aws-ebs-csi-driver (and aws-efs-csi-driver with enable_efs_csi_driver); off where the AWS emulator lacks them."
   type        = bool
   default     = true
 }
@@ -147,13 +171,43 @@ variable "addon_versions" {
   default     = {}
 
   validation {
-    condition     = alltrue([for name, _ in var.addon_versions : contains(["vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent"], name)])
-    error_message = "addon_versions keys must be vpc-cni, coredns, kube-proxy or eks-pod-identity-agent."
+    condition     = alltrue([for name, _ in var.addon_versions : contains(["vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent", "aws-ebs-csi-driver", "aws-efs-csi-driver"], name)])
+    error_message = "addon_versions keys must be vpc-cni, coredns, kube-proxy, eks-pod-identity-agent, aws-ebs-csi-driver or aws-efs-csi-driver."
   }
 }
 
+variable "enable_efs_csi_driver" {
+  description = "Install the EFS CSI driver (EKS add-on aws-efs-csi-driver with enable_addons) and create its pod identity (with enable_pod_identity)."
+  type        = bool
+  default     = false
+}
+
+variable "enable_cluster_autoscaler" {
+  description = "Prepare the node groups for the cluster autoscaler: its pod identity kube-system/cluster-autoscaler (with enable_pod_identity) and, with enable_node_template_tags, the node-template tags on the node groups' Auto Scaling groups."
+  type        = bool
+  default     = true
+}
+
+variable "enable_node_template_tags" {
+  description = "Tag each node group's Auto Scaling group with k8s.io/cluster-autoscaler/node-template/… (labels, taints, GPUs) so the cluster autoscaler can scale a group up from zero nodes (with enable_cluster_autoscaler). Off where the AWS emulator creates no Auto Scaling group for a node group."
+  type        = bool
+  default     = true
+}
+
+variable "enable_external_dns" {
+  description = "Create the pod identity of External DNS (external-dns/external-dns), which changes records in route53_zone_ids/route53_zone_arns (with enable_pod_identity)."
+  type        = bool
+  default     = true
+}
+
+variable "enable_cert_manager" {
+  description = "Create the pod identity of cert-manager (cert-manager/cert-manager), which solves DNS-01 challenges in route53_zone_ids/route53_zone_arns (with enable_pod_identity)."
+  type        = bool
+  default     = true
+}
+
 variable "enable_access_entries" {
-  description = "Use EKS access entries (authentication mode API_AND_CONFIG_MAP) and grant the admin and deployer principals access (off where the AWS emulator lacks them)."
+  description = "Use EKS access entries only (authentication mode API: no aws-auth ConfigMap) and grant the admin, deployer and viewer principals access (off where the AWS emulator lacks them)."
   type        = bool
   default     = true
 }
@@ -165,7 +219,7 @@ variable "bootstrap_cluster_creator_admin" {
 }
 
 variable "admin_principal_arns" {
-  description = "IAM role or user ARNs that get cluster-admin access (AmazonEKSClusterAdminPolicy) through access entries."
+  description = "IAM role or user ARNs of the people who administer the cluster (operators, break-glass); they get cluster-admin access (AmazonEKSClusterAdminPolicy) through access entries."
   type        = list(string)
   default     = []
 
@@ -209,8 +263,19 @@ variable "enable_irsa" {
   default     = true
 }
 
+variable "route53_zone_ids" {
+  description = "Route 53 hosted zone IDs External DNS and cert-manager may change (added to route53_zone_arns); both empty means every zone of the account."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for id in var.route53_zone_ids : can(regex("^Z[A-Z0-9]{1,31}$", id))])
+    error_message = "route53_zone_ids must be Route 53 hosted zone IDs such as Z0123456789ABCDEFGHIJ."
+  }
+}
+
 variable "route53_zone_arns" {
-  description = "Route 53 hosted zone ARNs External DNS and cert-manager may change; empty means every zone of the account."
+  description = "Route 53 hosted zone ARNs External DNS and cert-manager may change; with route53_zone_ids empty too, every zone of the account."
   type        = list(string)
   default     = []
 
@@ -267,5 +332,16 @@ variable "viewer_role_names" {
   validation {
     condition     = alltrue([for name in var.viewer_role_names : can(regex("^([A-Za-z0-9_+=,.@-]+/)*[A-Za-z0-9_+=,.@-]+$", name))])
     error_message = "viewer_role_names must be IAM role names, optionally with their path (no leading slash)."
+  }
+}
+
+variable "viewer_kubernetes_groups" {
+  description = "Kubernetes groups the viewer roles' access entries carry on top of AmazonEKSViewPolicy, e.g. the group the mesh and kubeflow units let read helm's release Secrets (the view policy cannot), so a plan of those units by the plan role can read their releases."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for g in var.viewer_kubernetes_groups : can(regex("^[A-Za-z0-9][A-Za-z0-9:._-]{0,99}$", g)) && !startswith(g, "system:") && !startswith(g, "eks:")])
+    error_message = "viewer_kubernetes_groups must be Kubernetes group names that do not start with system: or eks: (EKS reserves those)."
   }
 }

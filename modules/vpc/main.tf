@@ -1,7 +1,8 @@
 # main.tf: a VPC over several availability zones: one public and one private subnet per
-# zone, an internet gateway, one NAT gateway (with its Elastic IP) per zone so a zone
-# failure does not cut the others off, and route tables. Subnets carry the tags the AWS
-# Load Balancer Controller uses to discover them.
+# zone, an internet gateway, NAT gateways with their Elastic IPs (one per zone so a zone
+# failure does not cut the others off, or one in the first zone for all, var.nat_gateways),
+# and route tables. Subnets carry the tags the AWS Load Balancer Controller uses to
+# discover them.
 
 locals {
   # Keyed by zone so adding a zone never renumbers the others.
@@ -13,6 +14,13 @@ locals {
     }
   }
   cluster_tag = { "kubernetes.io/cluster/${var.cluster_name}" = "shared" }
+  # Zones that hold a NAT gateway, and the zone whose gateway each zone's private subnet
+  # uses. Still keyed by zone: switching between "one" and "per-az" adds or removes the
+  # other zones' gateways and re-points routes, it never replaces the first zone's.
+  nat_zones = var.nat_gateways == "one" ? { for zone, z in local.zones : zone => z if z.index == 0 } : local.zones
+  egress_zone = {
+    for zone, _ in local.zones : zone => var.nat_gateways == "one" ? var.availability_zones[0] : zone
+  }
 }
 
 resource "aws_vpc" "this" {
@@ -78,7 +86,7 @@ resource "aws_subnet" "private" {
 }
 
 resource "aws_eip" "nat" {
-  for_each = local.zones
+  for_each = local.nat_zones
 
   domain = "vpc"
   tags   = merge(var.tags, { Name = "${var.name}-nat-${each.key}" })
@@ -87,7 +95,7 @@ resource "aws_eip" "nat" {
 }
 
 resource "aws_nat_gateway" "this" {
-  for_each = local.zones
+  for_each = local.nat_zones
 
   allocation_id = aws_eip.nat[each.key].id
   subnet_id     = aws_subnet.public[each.key].id
@@ -114,7 +122,8 @@ resource "aws_route_table_association" "public" {
   route_table_id = aws_route_table.public.id
 }
 
-# One private route table per zone, each through the NAT gateway of its own zone.
+# One private route table per zone, each through the NAT gateway of its own zone (or of
+# the first zone, with nat_gateways = "one").
 resource "aws_route_table" "private" {
   for_each = local.zones
 
@@ -127,7 +136,7 @@ resource "aws_route" "private_nat" {
 
   route_table_id         = aws_route_table.private[each.key].id
   destination_cidr_block = "0.0.0.0/0"
-  nat_gateway_id         = aws_nat_gateway.this[each.key].id
+  nat_gateway_id         = aws_nat_gateway.this[local.egress_zone[each.key]].id
 }
 
 resource "aws_route_table_association" "private" {

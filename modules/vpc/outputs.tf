@@ -32,13 +32,13 @@ output "internet_gateway_id" {
 }
 
 output "nat_gateway_ids" {
-  description = "IDs of the NAT gateways, one per availability zone, in the order of var.availability_zones."
-  value       = [for zone in var.availability_zones : aws_nat_gateway.this[zone].id]
+  description = "IDs of the NAT gateways in the order of var.availability_zones: one per zone, or only the first zone's with nat_gateways = \"one\"."
+  value       = [for zone in var.availability_zones : aws_nat_gateway.this[zone].id if contains(keys(local.nat_zones), zone)]
 }
 
 output "nat_public_ips" {
-  description = "Elastic IP addresses of the NAT gateways (the VPC's egress addresses, for allow lists)."
-  value       = [for zone in var.availability_zones : aws_eip.nat[zone].public_ip]
+  description = "Elastic IP addresses of the NAT gateways (the VPC's egress addresses, for allow lists such as the EKS endpoint's public_cidrs)."
+  value       = [for zone in var.availability_zones : aws_eip.nat[zone].public_ip if contains(keys(local.nat_zones), zone)]
 }
 
 output "public_route_table_id" {

@@ -31,7 +31,7 @@ variable "vpc_cidr" {
 }
 
 variable "availability_zones" {
-  description = "Availability zones to spread the subnets over, one public and one private subnet and one NAT gateway each (e.g. three zones)."
+  description = "Availability zones to spread the subnets over, one public and one private subnet each (e.g. three zones); the first one holds the NAT gateway when nat_gateways is \"one\"."
   type        = list(string)
 
   validation {
@@ -60,6 +60,17 @@ variable "public_subnets" {
   }
 }
 
+variable "nat_gateways" {
+  description = "\"per-az\": one NAT gateway (and Elastic IP) per availability zone, so losing a zone cuts no other zone off the internet; \"one\": a single NAT gateway in the first zone for every private subnet (cheaper: one gateway's hourly charge, but cross-zone data charges and one zone's outage cuts all egress)."
+  type        = string
+  default     = "per-az"
+
+  validation {
+    condition     = contains(["one", "per-az"], var.nat_gateways)
+    error_message = "nat_gateways must be \"one\" or \"per-az\"."
+  }
+}
+
 variable "enable_flow_logs" {
   description = "Record VPC flow logs (all traffic) to a KMS-encrypted CloudWatch log group."
   type        = bool
@@ -67,7 +78,7 @@ variable "enable_flow_logs" {
 }
 
 variable "flow_log_retention_days" {
-  description = "Days CloudWatch keeps the VPC flow logs."
+  description = "Days CloudWatch keeps the VPC flow logs (platform.toml log_retention_days sets it per environment)."
   type        = number
   default     = 365
 
