@@ -1,6 +1,9 @@
 # fsx.tf: optional FSx for Lustre file system for training data, linked to the S3 bucket
 # var.fsx_import_bucket by a data repository association (objects appear as files,
 # results written under the path go back to the bucket), behind var.enable_fsx_lustre.
+# The bucket is created here too (var.create_fsx_import_bucket), and the file system
+# logs to its own log group: without one FSx creates /aws/fsx/lustre, with no retention
+# and no key, outside what the deploy role manages.
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
@@ -12,6 +15,10 @@ data "aws_subnet" "fsx" {
 
 locals {
   fsx_name = "${var.cluster_name}-training-data"
+  # FSx accepts only log groups named /aws/fsx/…; the deploy role manages /aws/fsx/<org>-….
+  fsx_log_group_name = "/aws/fsx/${local.fsx_name}"
+  fsx_log_group_arn  = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:${local.fsx_log_group_name}"
+  fsx_import_bucket  = var.enable_fsx_lustre && var.create_fsx_import_bucket ? aws_s3_bucket.fsx_import[0].bucket : var.fsx_import_bucket
 }
 
 data "aws_iam_policy_document" "fsx_key" {
@@ -29,12 +36,27 @@ data "aws_iam_policy_document" "fsx_key" {
       identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
     }
   }
+
+  statement {
+    sid       = "CloudWatchLogsUsesKeyForTheFileSystemLogs"
+    actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["logs.${data.aws_region.current.name}.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:aws:logs:arn"
+      values   = [local.fsx_log_group_arn]
+    }
+  }
 }
 
 resource "aws_kms_key" "fsx" {
   count = var.enable_fsx_lustre ? 1 : 0
 
-  description             = "Encrypts the FSx for Lustre training data file system of ${var.cluster_name}"
+  description             = "Encrypts the FSx for Lustre training data file system of ${var.cluster_name} and its logs"
   enable_key_rotation     = true
   deletion_window_in_days = 30
   policy                  = data.aws_iam_policy_document.fsx_key[0].json
@@ -86,6 +108,15 @@ resource "aws_vpc_security_group_egress_rule" "fsx" {
   referenced_security_group_id = each.value.source
 }
 
+resource "aws_cloudwatch_log_group" "fsx" {
+  count = var.enable_fsx_lustre ? 1 : 0
+
+  name              = local.fsx_log_group_name
+  retention_in_days = var.fsx_log_retention_days
+  kms_key_id        = aws_kms_key.fsx[0].arn
+  tags              = merge(var.tags, { Name = local.fsx_name })
+}
+
 resource "aws_fsx_lustre_file_system" "this" {
   count = var.enable_fsx_lustre ? 1 : 0
 
@@ -99,7 +130,8 @@ resource "aws_fsx_lustre_file_system" "this" {
   data_compression_type       = "LZ4"
 
   log_configuration {
-    level = "WARN_ERROR"
+    level       = "WARN_ERROR"
+    destination = aws_cloudwatch_log_group.fsx[0].arn
   }
 
   tags = merge(var.tags, { Name = local.fsx_name })
@@ -109,7 +141,7 @@ resource "aws_fsx_data_repository_association" "this" {
   count = var.enable_fsx_lustre ? 1 : 0
 
   file_system_id                   = aws_fsx_lustre_file_system.this[0].id
-  data_repository_path             = "s3://${var.fsx_import_bucket}/${var.fsx_import_prefix}"
+  data_repository_path             = "s3://${local.fsx_import_bucket}/${var.fsx_import_prefix}"
   file_system_path                 = var.fsx_file_system_path
   batch_import_meta_data_on_create = true
 
@@ -123,6 +155,71 @@ resource "aws_fsx_data_repository_association" "this" {
   }
 
   tags = var.tags
+
+  depends_on = [
+    aws_s3_bucket_public_access_block.fsx_import,
+    aws_s3_bucket_server_side_encryption_configuration.fsx_import,
+    aws_s3_bucket_versioning.fsx_import,
+  ]
+}
+
+# ------------------------------------------------------------------ import bucket
+
+# The training data bucket ("<org>-<env>-training-data-<region>"). It lives and dies with
+# the file system's unit, but is never emptied by OpenTofu: destroying it fails while it
+# holds objects (or object versions), so data goes only when someone deletes it. No
+# bucket policy, ACL or lifecycle rule: the deploy role may set none of them (each could
+# grant or delete data beyond its own rights).
+resource "aws_s3_bucket" "fsx_import" {
+  #checkov:skip=CKV_AWS_18: access logging needs a log bucket this module does not own; CloudTrail data events are the account's choice.
+  #checkov:skip=CKV_AWS_144: cross-region replication of training data is the account's choice, not the platform's.
+  #checkov:skip=CKV_AWS_145: SSE-S3 lets the FSx S3 service-linked role and the people who upload training data use the bucket without key grants.
+  #checkov:skip=CKV2_AWS_62: nothing consumes event notifications; FSx's auto import watches the bucket itself.
+  #checkov:skip=CKV2_AWS_61: lifecycle rules can delete data; the deploy role may not set them (see above).
+  count = var.enable_fsx_lustre && var.create_fsx_import_bucket ? 1 : 0
+
+  bucket        = var.fsx_import_bucket
+  force_destroy = false
+  tags          = merge(var.tags, { Name = var.fsx_import_bucket })
+}
+
+resource "aws_s3_bucket_ownership_controls" "fsx_import" {
+  count = length(aws_s3_bucket.fsx_import)
+
+  bucket = aws_s3_bucket.fsx_import[0].id
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "fsx_import" {
+  count = length(aws_s3_bucket.fsx_import)
+
+  bucket                  = aws_s3_bucket.fsx_import[0].id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_versioning" "fsx_import" {
+  count = length(aws_s3_bucket.fsx_import)
+
+  bucket = aws_s3_bucket.fsx_import[0].id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "fsx_import" {
+  count = length(aws_s3_bucket.fsx_import)
+
+  bucket = aws_s3_bucket.fsx_import[0].id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
 }
 
 # Lustre clients (the nodes) must accept the file servers' connections on 988 and
@@ -146,14 +243,10 @@ resource "helm_release" "fsx_csi_driver" {
 
   name       = "aws-fsx-csi-driver"
   repository = var.fsx_csi_driver_repository
-  chart      = "aws-fsx-csi-driver"
-  version    = var.fsx_csi_driver_version
+  chart      = local.chart_releases.fsx_csi_driver.chart
+  version    = local.chart_releases.fsx_csi_driver.version
   namespace  = "kube-system"
   wait       = var.wait
   timeout    = var.timeout_seconds
-
-  # Pods cannot reach instance metadata (hop limit 1), so the region is given.
-  set = [
-    { name = "controller.region", value = data.aws_region.current.name },
-  ]
+  values     = [yamlencode(local.chart_releases.fsx_csi_driver.values)]
 }

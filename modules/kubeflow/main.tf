@@ -1,5 +1,5 @@
-# main.tf: the kubeflow namespace (in the Istio ambient mesh), the Kubeflow Training
-# Operator and the NVIDIA GPU operator.
+# main.tf: the kubeflow namespace, the Kubeflow Training Operator and the NVIDIA GPU
+# operator.
 #
 # The Training Operator v1 (the API of the kubeflow-training SDK) has no upstream helm
 # chart; upstream installs it with `kubectl apply --server-side -k
@@ -15,12 +15,15 @@ locals {
 resource "kubernetes_namespace_v1" "kubeflow" {
   metadata {
     name = local.namespace
-    labels = {
-      # Training pods join the ambient mesh (mTLS between workers, no sidecars).
-      "istio.io/dataplane-mode"      = "ambient"
-      "app.kubernetes.io/managed-by" = "platformctl"
-      "platformctl.io/cluster"       = var.cluster_name
-    }
+    # Training pods stay out of the ambient data plane unless asked: multi-node traffic
+    # (NCCL, Gloo) through ztunnel costs bandwidth and latency and gains little.
+    labels = merge(
+      {
+        "app.kubernetes.io/managed-by" = "platformctl"
+        "platformctl.io/cluster"       = var.cluster_name
+      },
+      var.training_in_mesh ? { "istio.io/dataplane-mode" = "ambient" } : {},
+    )
   }
 }
 
@@ -41,25 +44,41 @@ resource "helm_release" "training_operator" {
   }
 }
 
-# The EKS NVIDIA AMIs ship the driver and the container toolkit (Bottlerocket's also the
-# device plugin), so the operator runs feature discovery, the DCGM exporter and, where the
-# OS has none, the device plugin.
 resource "helm_release" "gpu_operator" {
   count = var.enable_gpu_operator ? 1 : 0
 
   name             = "gpu-operator"
   repository       = var.gpu_operator_repository
-  chart            = "gpu-operator"
-  version          = var.gpu_operator_version
+  chart            = local.chart_releases.gpu_operator.chart
+  version          = local.chart_releases.gpu_operator.version
   namespace        = var.gpu_operator_namespace
   create_namespace = true
   wait             = var.wait
   timeout          = var.timeout_seconds
+  values           = [yamlencode(local.chart_releases.gpu_operator.values)]
+}
 
-  set = [
-    { name = "driver.enabled", value = "false" },
-    { name = "toolkit.enabled", value = "false" },
-    { name = "dcgmExporter.enabled", value = "true" },
-    { name = "devicePlugin.enabled", value = tostring(var.gpu_operator_device_plugin) },
-  ]
+# The plan role reads helm's release Secrets here too (see the mesh module).
+resource "kubernetes_role_binding_v1" "helm_release_reader" {
+  for_each = var.helm_readers_group == "" ? toset([]) : toset(compact([
+    local.namespace,
+    var.enable_gpu_operator ? var.gpu_operator_namespace : "",
+  ]))
+
+  metadata {
+    name      = "platformctl:helm-release-reader"
+    namespace = each.value
+  }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "ClusterRole"
+    name      = "platformctl:helm-release-reader"
+  }
+  subject {
+    kind      = "Group"
+    name      = var.helm_readers_group
+    api_group = "rbac.authorization.k8s.io"
+  }
+
+  depends_on = [kubernetes_namespace_v1.kubeflow, helm_release.gpu_operator]
 }

@@ -1,7 +1,7 @@
 # outputs.tf: where training jobs run and where their data lives.
 
 output "namespace" {
-  description = "Namespace of the Training Operator and the training jobs (in the Istio ambient mesh)."
+  description = "Namespace of the Training Operator and the training jobs (in the Istio ambient mesh only with training_in_mesh)."
   value       = kubernetes_namespace_v1.kubeflow.metadata[0].name
 }
 
@@ -38,4 +38,14 @@ output "fsx_data_path" {
 output "fsx_security_group_id" {
   description = "Security group of the FSx for Lustre file system (null when enable_fsx_lustre is off)."
   value       = var.enable_fsx_lustre ? aws_security_group.fsx[0].id : null
+}
+
+output "efs_file_system_id" {
+  description = "ID of the shared EFS file system (null when enable_efs is off)."
+  value       = var.enable_efs ? aws_efs_file_system.this[0].id : null
+}
+
+output "efs_storage_class" {
+  description = "Name of the EFS StorageClass (null when enable_efs is off)."
+  value       = var.enable_efs ? kubernetes_storage_class_v1.efs[0].metadata[0].name : null
 }

@@ -38,16 +38,16 @@ variable "gpu_operator_repository" {
 variable "gpu_operator_version" {
   description = "Version of the NVIDIA gpu-operator chart."
   type        = string
-  default     = "v25.3.0"
+  default     = "v26.7.0"
 
   validation {
     condition     = can(regex("^v[0-9]+\\.[0-9]+\\.[0-9]+$", var.gpu_operator_version))
-    error_message = "gpu_operator_version must be a chart version such as v25.3.0."
+    error_message = "gpu_operator_version must be a chart version such as v26.7.0."
   }
 }
 
 variable "gpu_operator_device_plugin" {
-  description = "Run the GPU operator's NVIDIA device plugin. Off for Bottlerocket NVIDIA nodes, whose OS runs its own."
+  description = "Run the GPU operator's NVIDIA device plugin. Off only for node images whose OS runs its own (Bottlerocket NVIDIA)."
   type        = bool
   default     = true
 }
@@ -90,7 +90,7 @@ variable "node_security_group_id" {
 }
 
 variable "fsx_import_bucket" {
-  description = "S3 bucket of the training data, linked to the FSx for Lustre file system by a data repository association (it must exist when enable_fsx_lustre is on)."
+  description = "S3 bucket of the training data, linked to the FSx for Lustre file system by a data repository association (created with the file system unless create_fsx_import_bucket is false)."
   type        = string
 
   validation {
@@ -172,4 +172,84 @@ variable "fsx_csi_driver_version" {
   description = "Version of the aws-fsx-csi-driver chart."
   type        = string
   default     = "1.17.0"
+}
+
+variable "gpu_operator_driver" {
+  description = "Let the GPU operator install the NVIDIA driver and container toolkit: on for GPU node images that ship neither (Ubuntu, the OS NVIDIA supports on EKS for this operator), off for the EKS NVIDIA AMIs, which ship both."
+  type        = bool
+  default     = true
+}
+
+variable "region" {
+  description = "AWS region of the cluster, for the controllers that call AWS APIs (pods cannot read it from instance metadata)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.region))
+    error_message = "region must be an AWS region such as us-east-1."
+  }
+}
+
+variable "system_node_selector" {
+  description = "Node labels of the pool the platform's controllers run on (the CPU group); empty to let the scheduler choose."
+  type        = map(string)
+  default     = {}
+}
+
+variable "training_in_mesh" {
+  description = "Put the kubeflow namespace in the Istio ambient mesh (mTLS between workers through ztunnel); off by default, since NCCL/Gloo traffic between nodes then crosses ztunnel."
+  type        = bool
+  default     = false
+}
+
+variable "helm_readers_group" {
+  description = "Kubernetes group of the plan role's access entry, granted get/list of Secrets in this module's release namespaces (ClusterRole platformctl:helm-release-reader of the mesh module); empty: none."
+  type        = string
+  default     = ""
+}
+
+variable "enable_efs" {
+  description = "Create an EFS file system (encrypted, a mount target per private subnet) and a StorageClass for ReadWriteMany volumes; the EFS CSI driver must be installed (eks add-on or mesh chart)."
+  type        = bool
+  default     = false
+}
+
+variable "vpc_id" {
+  description = "VPC of the cluster (for the EFS mount targets' security group)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.vpc_id == "" || can(regex("^vpc-[0-9a-f]{8,17}$", var.vpc_id))
+    error_message = "vpc_id must be a VPC ID such as vpc-0123456789abcdef0."
+  }
+}
+
+variable "private_subnet_ids" {
+  description = "Private subnets of the cluster: one EFS mount target each."
+  type        = list(string)
+  default     = []
+}
+
+variable "efs_storage_class_name" {
+  description = "Name of the EFS StorageClass."
+  type        = string
+  default     = "efs"
+}
+
+variable "create_fsx_import_bucket" {
+  description = "Create fsx_import_bucket (versioned, SSE-S3 encrypted, public access blocked) with the FSx for Lustre file system; off to link a bucket that already exists."
+  type        = bool
+  default     = true
+}
+
+variable "fsx_log_retention_days" {
+  description = "Days CloudWatch keeps the FSx for Lustre file system's logs (log group /aws/fsx/<cluster_name>-training-data)."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.fsx_log_retention_days)
+    error_message = "fsx_log_retention_days must be a retention CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653)."
+  }
 }

@@ -25,6 +25,8 @@ output "releases" {
   value = {
     for release in concat(
       [helm_release.istio_base, helm_release.istiod, helm_release.istio_cni, helm_release.ztunnel, helm_release.istio_ingress],
+      helm_release.load_balancer_controller, helm_release.ebs_csi_driver, helm_release.efs_csi_driver,
+      helm_release.cert_manager, helm_release.external_dns, helm_release.cluster_autoscaler,
       helm_release.prometheus, helm_release.kiali,
     ) : release.name => release.version
   }
@@ -38,4 +40,9 @@ output "prometheus_url" {
 output "kiali_service" {
   description = "namespace/service of the Kiali console (null when enable_kiali is off); reach it with kubectl port-forward on port 20001."
   value       = var.enable_kiali ? "${var.istio_namespace}/kiali" : null
+}
+
+output "storage_class" {
+  description = "Name of the default StorageClass (encrypted gp3)."
+  value       = kubernetes_storage_class_v1.gp3.metadata[0].name
 }

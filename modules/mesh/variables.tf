@@ -32,11 +32,11 @@ variable "istio_repository" {
 variable "istio_version" {
   description = "Version of the Istio charts; every Istio component uses the same one."
   type        = string
-  default     = "1.28.0"
+  default     = "1.30.3"
 
   validation {
     condition     = can(regex("^1\\.[0-9]+\\.[0-9]+$", var.istio_version))
-    error_message = "istio_version must be an Istio release such as 1.28.0."
+    error_message = "istio_version must be an Istio release such as 1.30.3."
   }
 }
 
@@ -99,7 +99,7 @@ variable "ingress_namespace" {
 }
 
 variable "ingress_service_annotations" {
-  description = "Annotations of the istio-ingress LoadBalancer service; the default asks the AWS Load Balancer Controller for an internet-facing NLB with IP targets."
+  description = "Annotations of the istio-ingress LoadBalancer service (merged over the health check on the status port 15021); the default asks the AWS Load Balancer Controller for an internet-facing NLB with IP targets."
   type        = map(string)
   default = {
     "service.beta.kubernetes.io/aws-load-balancer-type"            = "external"
@@ -163,4 +163,182 @@ variable "ingress_service_type" {
     condition     = contains(["LoadBalancer", "ClusterIP", "NodePort"], var.ingress_service_type)
     error_message = "ingress_service_type must be LoadBalancer, ClusterIP or NodePort."
   }
+}
+
+variable "region" {
+  description = "AWS region of the cluster, for the controllers that call AWS APIs (pods cannot read it from instance metadata)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.region))
+    error_message = "region must be an AWS region such as us-east-1."
+  }
+}
+
+variable "system_node_selector" {
+  description = "Node labels of the pool the platform's controllers run on (the CPU group); empty to let the scheduler choose."
+  type        = map(string)
+  default     = {}
+}
+
+variable "enable_csi_charts" {
+  description = "Install the EBS (and, with enable_efs_csi, the EFS) CSI driver from their charts; off where the eks unit installs them as EKS managed add-ons."
+  type        = bool
+  default     = false
+}
+
+variable "enable_efs_csi" {
+  description = "Install the EFS CSI driver chart too (with enable_csi_charts; the EFS file system and its StorageClass are the kubeflow unit's)."
+  type        = bool
+  default     = false
+}
+
+variable "ebs_csi_driver_repository" {
+  description = "Helm repository of the aws-ebs-csi-driver chart."
+  type        = string
+  default     = "https://kubernetes-sigs.github.io/aws-ebs-csi-driver"
+  nullable    = false
+}
+
+variable "ebs_csi_driver_version" {
+  description = "Version of the aws-ebs-csi-driver chart."
+  type        = string
+  default     = "2.64.0"
+}
+
+variable "efs_csi_driver_repository" {
+  description = "Helm repository of the aws-efs-csi-driver chart."
+  type        = string
+  default     = "https://kubernetes-sigs.github.io/aws-efs-csi-driver"
+  nullable    = false
+}
+
+variable "efs_csi_driver_version" {
+  description = "Version of the aws-efs-csi-driver chart."
+  type        = string
+  default     = "4.4.1"
+}
+
+variable "storage_class_name" {
+  description = "Name of the default StorageClass (encrypted gp3 through the EBS CSI driver)."
+  type        = string
+  default     = "gp3"
+
+  validation {
+    condition     = can(regex("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$", var.storage_class_name))
+    error_message = "storage_class_name must be a Kubernetes object name (RFC 1123 subdomain)."
+  }
+}
+
+variable "enable_cert_manager" {
+  description = "Install cert-manager (with its CRDs) in namespace cert-manager; its pod identity may solve DNS-01 challenges in the environment's hosted zone."
+  type        = bool
+  default     = true
+}
+
+variable "cert_manager_repository" {
+  description = "Helm repository of the cert-manager chart."
+  type        = string
+  default     = "https://charts.jetstack.io"
+  nullable    = false
+}
+
+variable "cert_manager_version" {
+  description = "Version of the cert-manager chart."
+  type        = string
+  default     = "v1.21.1"
+}
+
+variable "enable_external_dns" {
+  description = "Install External DNS in namespace external-dns, writing records for the cluster's Services, Ingresses and Istio Gateways into the hosted zone dns_zone_id."
+  type        = bool
+  default     = false
+}
+
+variable "dns_zone_id" {
+  description = "Route 53 hosted zone External DNS manages (empty: none)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.dns_zone_id == "" || can(regex("^Z[0-9A-Z]{1,31}$", var.dns_zone_id))
+    error_message = "dns_zone_id must be a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ."
+  }
+}
+
+variable "dns_domain" {
+  description = "Domain of that zone (External DNS's domain filter), such as dev.example.com."
+  type        = string
+  default     = ""
+}
+
+variable "external_dns_repository" {
+  description = "Helm repository of the external-dns chart."
+  type        = string
+  default     = "https://kubernetes-sigs.github.io/external-dns"
+  nullable    = false
+}
+
+variable "external_dns_version" {
+  description = "Version of the external-dns chart."
+  type        = string
+  default     = "1.21.1"
+}
+
+variable "enable_cluster_autoscaler" {
+  description = "Install the cluster autoscaler, which scales each node group between its min and max (the GPU group from zero)."
+  type        = bool
+  default     = true
+}
+
+variable "cluster_autoscaler_repository" {
+  description = "Helm repository of the cluster-autoscaler chart."
+  type        = string
+  default     = "https://kubernetes.github.io/autoscaler"
+  nullable    = false
+}
+
+variable "cluster_autoscaler_version" {
+  description = "Version of the cluster-autoscaler chart (its app version must match the cluster's Kubernetes minor)."
+  type        = string
+  default     = "9.59.0"
+}
+
+variable "autoscaler_scale_down_unneeded_time" {
+  description = "How long a node must be unneeded before the autoscaler removes it (GPU nodes cost most while idle)."
+  type        = string
+  default     = "10m"
+
+  validation {
+    condition     = can(regex("^[0-9]+(s|m|h)$", var.autoscaler_scale_down_unneeded_time))
+    error_message = "autoscaler_scale_down_unneeded_time must be a duration such as 10m."
+  }
+}
+
+variable "prometheus_volume_size" {
+  description = "Size of Prometheus's persistent volume (on the default StorageClass), such as 20Gi; empty keeps the data on the pod (lost on restart)."
+  type        = string
+  default     = "20Gi"
+
+  validation {
+    condition     = var.prometheus_volume_size == "" || can(regex("^[0-9]+(Mi|Gi|Ti)$", var.prometheus_volume_size))
+    error_message = "prometheus_volume_size must be empty or a size such as 20Gi."
+  }
+}
+
+variable "prometheus_retention" {
+  description = "How long Prometheus keeps samples."
+  type        = string
+  default     = "15d"
+
+  validation {
+    condition     = can(regex("^[0-9]+(h|d|w)$", var.prometheus_retention))
+    error_message = "prometheus_retention must be a duration such as 15d."
+  }
+}
+
+variable "helm_readers_group" {
+  description = "Kubernetes group of the plan role's access entry (eks module), granted get/list of Secrets in the release namespaces so it can read helm release state; empty: none."
+  type        = string
+  default     = ""
 }

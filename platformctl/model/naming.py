@@ -154,6 +154,9 @@ def check(org: str, env: str, region: str) -> None:
             )
 
 
+HELM_READERS_GROUP = "platformctl:helm-release-readers"
+
+
 def state_bucket(org: Org, env: Environment) -> str:
     return f"terraform-state-{org.name}-{env.region}"
 
@@ -179,4 +182,7 @@ def resource_names(org: Org, env: Environment) -> dict[str, str]:
         # The GitOps roles of modules/account (deploy: cluster admin; plan: view).
         "deploy_role": f"platformctl/github/{org.name}-github-deploy",
         "plan_role": f"platformctl/github/{org.name}-github-plan",
+        # The Kubernetes group of the plan role's access entry: it may read helm's release
+        # Secrets (RBAC in the mesh and kubeflow units), which EKS's view policy does not.
+        "helm_readers_group": HELM_READERS_GROUP,
     }
