@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from platformctl.aws import sweep
-from platformctl.aws.client import describe_cluster, node_groups, parse_arn, tagged_resources
+from platformctl.aws.client import (
+    addons,
+    describe_cluster,
+    node_groups,
+    parse_arn,
+    tagged_resources,
+)
 from platformctl.aws.cloud import CLOUD_TYPES, FINAL_STATES, KMS_KEY, ec2_states
 from platformctl.aws.target import aws_target
 from platformctl.model.config import Environment, Org
@@ -37,6 +43,10 @@ KINDS: tuple[tuple[str, str], ...] = (
     ("ec2:network-acl", "Network ACL"),
     ("eks:cluster", "EKS cluster"),
     ("eks:nodegroup", "EKS node group"),
+    ("eks:addon", "EKS add-on"),
+    ("eks:podidentityassociation", "Pod identity association"),
+    ("elasticfilesystem:file-system", "EFS file system"),
+    ("fsx:file-system", "FSx file system"),
     ("elasticloadbalancing:loadbalancer", "Load balancer"),
     ("elasticloadbalancing:targetgroup", "Target group"),
     ("ec2:volume", "EBS volume"),
@@ -112,7 +122,7 @@ def inventory(root: Path, org: Org, env: Environment, reporter: Reporter) -> Inv
     with_state: dict[str, list[str]] = {}
     for item in tagged_resources(target, tags):
         kind = f"{item.service}:{item.kind}"
-        if kind == "eks:nodegroup" or kind in CLOUD_TYPES:
+        if kind in ("eks:nodegroup", "eks:addon") or kind in CLOUD_TYPES:
             continue  # listed from describe calls below (node group sizes, current state)
         found[item.arn] = Resource(kind, item.id, item.tags.get("Name", ""), item.arn)
         if item.service == "ec2" and item.kind in FINAL_STATES:
@@ -159,6 +169,14 @@ def inventory(root: Path, org: Org, env: Environment, reporter: Reporter) -> Inv
                     "instance_types": ",".join(ng.instance_types),
                     "size": f"{ng.min_size}/{ng.desired_size}/{ng.max_size} (min/desired/max)",
                 },
+            )
+        for addon in addons(target, cluster.name):
+            found[addon.arn or f"addon/{addon.name}"] = Resource(
+                "eks:addon",
+                addon.name,
+                addon.name,
+                addon.arn,
+                {"status": addon.status, "version": addon.version},
             )
     # EKS clusters found only by tag (another name) are described too.
     for r in list(found.values()):

@@ -117,6 +117,21 @@ def eks_gpu_nodes(ctx: StepContext) -> StepResult:
         "allocatable_gpus": total,
     }
     if not gpu_nodes:
+        gpu_group = next((g for g in ctx.env.node_groups if g.role == "gpu"), None)
+        if (
+            gpu_group is not None
+            and gpu_group.min_size == 0
+            and ctx.env.features.cluster_autoscaler
+        ):
+            return StepResult(
+                "eks",
+                "gpu-nodes",
+                True,
+                "checked",
+                f"no GPU nodes yet (label {key}={value}; the GPU group starts at zero): the "
+                "cluster autoscaler adds them for pending GPU pods",
+                data=data,
+            )
         return StepResult(
             "eks",
             "gpu-nodes",

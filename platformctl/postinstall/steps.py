@@ -32,6 +32,7 @@ from platformctl.postinstall.stages import (
     mesh_restart_ingress,
     mesh_ztunnel,
 )
+from platformctl.postinstall.workloads import default_storage_class, gate
 from platformctl.report import Reporter
 
 if TYPE_CHECKING:
@@ -54,6 +55,30 @@ REGISTRY: dict[str, tuple[Step, ...]] = {
         ),
         Step("mesh", "istiod-ready", "check istiod", mesh_istiod),
         Step("mesh", "ztunnel-ready", "check ztunnel", mesh_ztunnel),
+        Step(
+            "mesh",
+            "aws-load-balancer-controller-ready",
+            "check the AWS Load Balancer Controller",
+            gate("aws-load-balancer-controller"),
+        ),
+        Step("mesh", "ebs-csi-driver-ready", "check the EBS CSI driver", gate("ebs-csi-driver")),
+        Step("mesh", "efs-csi-driver-ready", "check the EFS CSI driver", gate("efs-csi-driver")),
+        Step(
+            "mesh",
+            "default-storage-class",
+            "check the default StorageClass (encrypted gp3)",
+            default_storage_class,
+        ),
+        Step("mesh", "cert-manager-ready", "check cert-manager", gate("cert-manager")),
+        Step("mesh", "external-dns-ready", "check External DNS", gate("external-dns")),
+        Step(
+            "mesh",
+            "cluster-autoscaler-ready",
+            "check the cluster autoscaler",
+            gate("cluster-autoscaler"),
+        ),
+        Step("mesh", "prometheus-ready", "check Prometheus", gate("prometheus")),
+        Step("mesh", "kiali-ready", "check Kiali", gate("kiali")),
     ),
     "kubeflow": (
         Step(

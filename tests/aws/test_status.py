@@ -90,10 +90,16 @@ def test_status_lists_what_the_fixture_created(repo: Path, cli: Cli, aws_env: Mo
         tags={"Organization": "statusorg", "Environment": "dev"},
     )
 
-    result = cli("status", "--org", "StatusOrg", "--env", "dev", "--json")
+    missing = repo / "no-such-kubeconfig"
+    result = cli(
+        "status", "--org", "StatusOrg", "--env", "dev", "--json", "--kubeconfig", str(missing)
+    )
     assert result.code == 0, result.err
     inv = result.json()
     assert (inv["org"], inv["env"], inv["region"]) == ("statusorg", "dev", "us-east-1")
+    # The cluster exists but cannot be asked: status says why and still lists AWS.
+    assert inv["components"] is None
+    assert str(missing) in inv["components_error"]
     found: dict[str, set[str]] = {}
     for r in inv["resources"]:
         found.setdefault(r["type"], set()).add(r["id"])
@@ -112,8 +118,9 @@ def test_status_lists_what_the_fixture_created(repo: Path, cli: Cli, aws_env: Mo
     order = [r["type"] for r in inv["resources"]]
     assert order.index("ec2:vpc") < order.index("ec2:subnet") < order.index("eks:cluster")
 
-    table = cli("status", "--org", "StatusOrg", "--env", "dev")
+    table = cli("status", "--org", "StatusOrg", "--env", "dev", "--kubeconfig", str(missing))
     assert table.code == 0, table.err
+    assert "Components not checked" in table.out
     for label in (
         "VPC (1)",
         "Subnet (2)",
