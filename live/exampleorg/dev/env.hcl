@@ -18,5 +18,10 @@ locals {
     eks_addons     = true
     access_entries = true
     pod_identity   = true
+
+    # Cluster services: EFS storage, cert-manager, the cluster autoscaler.
+    efs                = false
+    cert_manager       = true
+    cluster_autoscaler = true
   }
 }

@@ -34,5 +34,10 @@ locals {
     eks_addons     = false
     access_entries = false
     pod_identity   = false
+
+    # Cluster services: EFS storage, cert-manager, the cluster autoscaler.
+    efs                = false
+    cert_manager       = true
+    cluster_autoscaler = true
   }
 }

@@ -38,14 +38,31 @@ inputs = {
   enable_access_entries = local.env.features.access_entries
   enable_pod_identity   = local.env.features.pod_identity
 
+  enable_efs_csi_driver     = local.env.features.efs
+  enable_cluster_autoscaler = local.env.features.cluster_autoscaler
+
+  # No Route 53 zone in platform.toml: External DNS is off, and cert-manager needs no AWS
+  # access (no DNS-01 challenges).
+  enable_external_dns = false
+  enable_cert_manager = false
+
+  # The Kubernetes API on the private endpoint and on the public one for these source
+  # addresses (platform.toml endpoint.public_cidrs).
+  endpoint_private_only        = false
+  endpoint_public_access_cidrs = ["0.0.0.0/0"]
+
+  log_retention_days = 7
+
   permissions_boundary_policy = "platformctl/github/exampleorg-platform-boundary"
 
   # The GitOps roles of the account unit (live/<org>/_account/account) reach the cluster
   # through access entries: deploy as cluster admin (it applies mesh and kubeflow), plan
-  # read-only (pull-request and drift plans). With them listed, the creator gets no
+  # read-only (pull-request and drift plans): the view policy, and the group the mesh and
+  # kubeflow units let read helm's release Secrets. With them listed, the creator gets no
   # implicit entry of its own (it would exist twice when the deploy role creates it).
   deployer_role_names             = ["platformctl/github/exampleorg-github-deploy"]
   viewer_role_names               = ["platformctl/github/exampleorg-github-plan"]
+  viewer_kubernetes_groups        = ["platformctl:helm-release-readers"]
   bootstrap_cluster_creator_admin = false
 
   node_groups = {
@@ -56,6 +73,7 @@ inputs = {
       min_size       = 1
       desired_size   = 2
       max_size       = 4
+      gpus           = 0
       labels         = { "platformctl.io/pool" = "cpu" }
       taints = [
       ]
@@ -65,12 +83,37 @@ inputs = {
       ami_type       = "BOTTLEROCKET_x86_64_NVIDIA"
       disk_size_gb   = 100
       min_size       = 0
-      desired_size   = 1
+      desired_size   = 0
       max_size       = 2
+      gpus           = 1
       labels         = { "nvidia.com/gpu.present" = "true", "platformctl.io/pool" = "gpu" }
       taints = [
         { key = "nvidia.com/gpu", value = "true", effect = "NO_SCHEDULE" },
       ]
     }
   }
+}
+
+# The EKS support policy of the cluster version (platform.toml support_type). upgrade_policy
+# needs AWS provider 5.61 or later, the eks module only 5.46: this override file adds both
+# the argument and the newer provider, for this unit only.
+generate "upgrade_policy" {
+  path      = "upgrade_policy_override.tf"
+  if_exists = "overwrite_terragrunt"
+  contents  = <<-OVERRIDE
+    terraform {
+      required_providers {
+        aws = {
+          source  = "hashicorp/aws"
+          version = ">= 5.61, < 7.0"
+        }
+      }
+    }
+
+    resource "aws_eks_cluster" "this" {
+      upgrade_policy {
+        support_type = "STANDARD"
+      }
+    }
+  OVERRIDE
 }

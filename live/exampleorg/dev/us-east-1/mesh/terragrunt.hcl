@@ -1,4 +1,5 @@
-# mesh: Istio ambient (istiod, CNI, ztunnel, istio-ingress), Kiali and Prometheus on exampleorg-dev-eks.
+# mesh: platform services on exampleorg-dev-eks: load balancer controller, storage, cert-manager,
+# External DNS, cluster autoscaler, Istio ambient (istiod, CNI, ztunnel, istio-ingress), Kiali, Prometheus.
 # Rendered by platformctl from templates/units/mesh.hcl.j2; do not edit.
 
 include "root" {
@@ -34,8 +35,24 @@ dependency "eks" {
 inputs = {
   cluster_name      = dependency.eks.outputs.cluster_name
   vpc_id            = dependency.eks.outputs.vpc_id
+  region            = "us-east-1"
   enable_kiali      = local.env.features.kiali
   enable_prometheus = local.env.features.prometheus
 
+  # The platform's controllers run on the CPU group (the GPU group is tainted, and at zero).
+  system_node_selector = { "platformctl.io/pool" = "cpu" }
+
   ingress_service_type = local.env.ingress_service_type
+
+  # Storage: the EBS and EFS CSI drivers are EKS add-ons of the eks unit where add-ons are
+  # on; otherwise their charts are installed here.
+  enable_csi_charts = false
+  enable_efs_csi    = local.env.features.efs
+
+  enable_cert_manager       = local.env.features.cert_manager
+  enable_cluster_autoscaler = local.env.features.cluster_autoscaler
+
+  # The plan role's access entry carries this group (eks unit): it may read helm's
+  # release Secrets, so pull-request plans of this unit work.
+  helm_readers_group = "platformctl:helm-release-readers"
 }

@@ -1,4 +1,4 @@
-# vpc: network of exampleorg/dev in us-east-1: 3 AZs, public and private subnets, one NAT gateway per AZ.
+# vpc: network of exampleorg/dev in us-east-1: 3 AZs, public and private subnets, one NAT gateway for all AZs.
 # Rendered by platformctl from templates/units/vpc.hcl.j2; do not edit.
 
 include "root" {
@@ -20,6 +20,9 @@ inputs = {
   availability_zones = local.region.availability_zones
   private_subnets    = local.region.private_subnets
   public_subnets     = local.region.public_subnets
+
+  nat_gateways            = "one"
+  flow_log_retention_days = 7
 
   permissions_boundary_policy = "platformctl/github/exampleorg-platform-boundary"
 }

@@ -38,6 +38,25 @@ inputs = {
   enable_access_entries = local.env.features.access_entries
   enable_pod_identity   = local.env.features.pod_identity
 
+  enable_efs_csi_driver     = local.env.features.efs
+  enable_cluster_autoscaler = local.env.features.cluster_autoscaler
+
+  # The emulator creates no Auto Scaling group behind a node group, so there is nothing
+  # to carry the cluster autoscaler's node-template tags.
+  enable_node_template_tags = false
+
+  # No Route 53 zone in platform.toml: External DNS is off, and cert-manager needs no AWS
+  # access (no DNS-01 challenges).
+  enable_external_dns = false
+  enable_cert_manager = false
+
+  # The Kubernetes API on the private endpoint and on the public one for these source
+  # addresses (platform.toml endpoint.public_cidrs).
+  endpoint_private_only        = false
+  endpoint_public_access_cidrs = ["0.0.0.0/0"]
+
+  log_retention_days = 90
+
   permissions_boundary_policy = ""
 
   node_groups = {
@@ -48,6 +67,7 @@ inputs = {
       min_size       = 1
       desired_size   = 2
       max_size       = 4
+      gpus           = 0
       labels         = { "platformctl.io/pool" = "cpu" }
       taints = [
       ]
@@ -57,8 +77,9 @@ inputs = {
       ami_type       = "BOTTLEROCKET_x86_64_NVIDIA"
       disk_size_gb   = 100
       min_size       = 0
-      desired_size   = 1
+      desired_size   = 0
       max_size       = 2
+      gpus           = 1
       labels         = { "nvidia.com/gpu.present" = "true", "platformctl.io/pool" = "gpu" }
       taints = [
         { key = "nvidia.com/gpu", value = "true", effect = "NO_SCHEDULE" },

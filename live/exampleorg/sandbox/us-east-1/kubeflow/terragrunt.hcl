@@ -1,4 +1,4 @@
-# kubeflow: Training Operator, NVIDIA GPU operator and optional FSx for Lustre on exampleorg-sandbox-eks.
+# kubeflow: Training Operator, NVIDIA GPU operator, optional EFS and FSx for Lustre on exampleorg-sandbox-eks.
 # Rendered by platformctl from templates/units/kubeflow.hcl.j2; do not edit.
 
 include "root" {
@@ -58,12 +58,20 @@ dependency "mesh" {
 
 inputs = {
   cluster_name           = dependency.eks.outputs.cluster_name
+  region                 = "us-east-1"
   enable_gpu_operator    = local.env.features.gpu_operator
   enable_fsx_lustre      = local.env.features.fsx_lustre
+  enable_efs             = local.env.features.efs
+  vpc_id                 = dependency.vpc.outputs.vpc_id
   subnet_id              = dependency.vpc.outputs.private_subnet_ids[0]
+  private_subnet_ids     = dependency.vpc.outputs.private_subnet_ids
   node_security_group_id = dependency.eks.outputs.node_security_group_id
   fsx_import_bucket      = "exampleorg-sandbox-training-data-us-east-1"
+  fsx_log_retention_days = 90
+  system_node_selector   = { "platformctl.io/pool" = "cpu" }
 
+  # The EKS NVIDIA AMI of the GPU group ships the driver and the container toolkit.
+  gpu_operator_driver = false
   # Bottlerocket's NVIDIA variant runs the device plugin itself.
   gpu_operator_device_plugin = false
 

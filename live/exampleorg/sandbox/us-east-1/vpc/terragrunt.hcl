@@ -21,5 +21,8 @@ inputs = {
   private_subnets    = local.region.private_subnets
   public_subnets     = local.region.public_subnets
 
+  nat_gateways            = "per-az"
+  flow_log_retention_days = 90
+
   permissions_boundary_policy = ""
 }
