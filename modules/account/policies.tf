@@ -114,9 +114,13 @@ data "aws_iam_policy_document" "read" {
   }
 
   statement {
-    sid       = "EksAmiParameters"
-    actions   = ["ssm:GetParameter", "ssm:GetParameters"]
-    resources = ["${local.arn_prefix}:ssm:*:*:parameter/aws/service/eks/*"]
+    # EKS's own AMI parameters and Canonical's Ubuntu EKS images (the GPU group's image).
+    sid     = "EksAmiParameters"
+    actions = ["ssm:GetParameter", "ssm:GetParameters"]
+    resources = [
+      "${local.arn_prefix}:ssm:*:*:parameter/aws/service/eks/*",
+      "${local.arn_prefix}:ssm:*:*:parameter/aws/service/canonical/ubuntu/eks/*",
+    ]
   }
 }
 

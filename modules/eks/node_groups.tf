@@ -41,9 +41,15 @@ resource "aws_launch_template" "node" {
   update_default_version = true
   vpc_security_group_ids = [aws_security_group.node.id]
 
-  # Bottlerocket keeps images and containers on its data volume (xvdb); AL2023 on its root.
+  # An image EKS does not build brings its own bootstrap (node_images.tf); EKS's own AMI
+  # types get theirs from EKS.
+  image_id  = each.value.ami_type == "CUSTOM" ? nonsensitive(data.aws_ssm_parameter.node_image[each.key].value) : null
+  user_data = each.value.ami_type == "CUSTOM" ? base64encode(local.node_bootstrap[each.key]) : null
+
+  # Bottlerocket keeps images and containers on its data volume (xvdb); AL2023 (xvda) and
+  # Ubuntu (sda1) on their root.
   block_device_mappings {
-    device_name = startswith(each.value.ami_type, "BOTTLEROCKET_") ? "/dev/xvdb" : "/dev/xvda"
+    device_name = startswith(each.value.ami_type, "BOTTLEROCKET_") ? "/dev/xvdb" : (each.value.ami_type == "CUSTOM" ? "/dev/sda1" : "/dev/xvda")
     ebs {
       volume_type           = "gp3"
       volume_size           = each.value.disk_size_gb

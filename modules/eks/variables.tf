@@ -105,6 +105,9 @@ variable "node_groups" {
       effect = string
     })), [])
     capacity_type = optional(string, "ON_DEMAND")
+    # With ami_type CUSTOM: the public SSM parameter naming the node image (such as
+    # Canonical's Ubuntu EKS image); the launch template then bootstraps the node.
+    image_ssm_parameter = optional(string, "")
     # NVIDIA GPUs per node (the fewest of the instance types): the cluster autoscaler's
     # hint for a group it scales up from zero nodes.
     gpus = optional(number, 0)
@@ -122,9 +125,13 @@ variable "node_groups" {
     condition = alltrue([for g in var.node_groups : contains([
       "AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "AL2023_x86_64_NVIDIA", "AL2023_ARM_64_NVIDIA",
       "AL2023_x86_64_NEURON", "BOTTLEROCKET_x86_64", "BOTTLEROCKET_ARM_64", "BOTTLEROCKET_x86_64_NVIDIA",
-      "BOTTLEROCKET_ARM_64_NVIDIA",
+      "BOTTLEROCKET_ARM_64_NVIDIA", "CUSTOM",
     ], g.ami_type)])
-    error_message = "ami_type must be an AL2023 or Bottlerocket EKS AMI type (e.g. AL2023_x86_64_STANDARD, BOTTLEROCKET_x86_64_NVIDIA; AL2023_x86_64_NVIDIA needs AWS provider 5.69 or later)."
+    error_message = "ami_type must be an AL2023 or Bottlerocket EKS AMI type (e.g. AL2023_x86_64_STANDARD, BOTTLEROCKET_x86_64_NVIDIA; AL2023_x86_64_NVIDIA needs AWS provider 5.69 or later), or CUSTOM with image_ssm_parameter."
+  }
+  validation {
+    condition     = alltrue([for g in var.node_groups : (g.ami_type == "CUSTOM") == (g.image_ssm_parameter != "")])
+    error_message = "a node group has ami_type CUSTOM exactly when it names image_ssm_parameter."
   }
   validation {
     condition     = alltrue([for g in var.node_groups : g.disk_size_gb >= 20 && g.disk_size_gb <= 16384 && floor(g.disk_size_gb) == g.disk_size_gb])

@@ -120,3 +120,14 @@ def _distance(a: str, b: str) -> int:
                 row[j] = min(row[j], rows[i - 2][j - 2] + 1)
         rows.append(row)
     return rows[-1][-1]
+
+
+# Node images EKS does not build (a node group of ami_type CUSTOM): each from its
+# publisher's public SSM parameter, per Kubernetes version. Ubuntu is the OS NVIDIA's GPU
+# Operator 26.7 platform support lists for Amazon EKS (22.04, 24.04, 26.04; Kubernetes
+# 1.33-1.36), where the operator installs the driver and container toolkit itself.
+# Canonical's EKS images bootstrap with /etc/eks/bootstrap.sh.
+NODE_IMAGES: dict[str, str] = {
+    "ubuntu-24.04": "/aws/service/canonical/ubuntu/eks/24.04/{kubernetes_version}/stable/current/amd64/hvm/ebs-gp3/ami-id",
+    "ubuntu-22.04": "/aws/service/canonical/ubuntu/eks/22.04/{kubernetes_version}/stable/current/amd64/hvm/ebs-gp2/ami-id",
+}

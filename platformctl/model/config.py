@@ -23,6 +23,7 @@ from platformctl.model.awsdata import (
     EKS_VERSIONS,
     LOG_RETENTION_DAYS,
     MAX_PUBLIC_ACCESS_CIDRS,
+    NODE_IMAGES,
     REGION_AZS,
     REGIONS_BY_PARTITION,
     nearest,
@@ -95,6 +96,14 @@ class NodeGroup:
     disk_size_gb: int
     labels: tuple[tuple[str, str], ...] = ()
     taints: tuple[Taint, ...] = ()
+    # A node image of awsdata.NODE_IMAGES (ami_type is then CUSTOM), or "" for EKS's own.
+    image: str = ""
+
+    def image_parameter(self, kubernetes_version: str) -> str:
+        """The public SSM parameter naming the current AMI of `image`, or "" for none."""
+        if not self.image:
+            return ""
+        return NODE_IMAGES[self.image].format(kubernetes_version=kubernetes_version)
 
     @property
     def gpus(self) -> int:
@@ -635,6 +644,7 @@ def _parse_node_group(where: str, role: str, raw: Any) -> NodeGroup:
             "labels",
             "taints",
             "ami_type",
+            "image",
             "disk_size_gb",
         },
     )
@@ -656,16 +666,7 @@ def _parse_node_group(where: str, role: str, raw: Any) -> NodeGroup:
             f"{where}: sizes must satisfy 0 <= min_size <= desired_size <= max_size and max_size >= 1 "
             f"(got min {low}, desired {want}, max {high})."
         )
-    # GPU nodes default to Bottlerocket's NVIDIA variant (driver, container toolkit and
-    # device plugin built in): the one NVIDIA AMI type for Kubernetes 1.35 that every AWS
-    # provider the modules admit knows (AL2023_x86_64_NVIDIA arrived after 5.46).
-    default_ami = "BOTTLEROCKET_x86_64_NVIDIA" if role == "gpu" else "AL2023_x86_64_STANDARD"
-    ami = raw.get("ami_type", default_ami)
-    if ami not in AMI_TYPES:
-        raise UsageError(
-            f"{where}.ami_type {quote(ami)} is not an EKS AMI type modules/eks supports; "
-            f"use one of {', '.join(AMI_TYPES)}."
-        )
+    image, ami = _parse_node_image(where, role, raw)
     disk = _bounded(
         f"{where}.disk_size_gb", raw.get("disk_size_gb", 100 if role == "gpu" else 50), 20, 16384
     )
@@ -676,10 +677,41 @@ def _parse_node_group(where: str, role: str, raw: Any) -> NodeGroup:
         desired_size=want,
         max_size=high,
         ami_type=ami,
+        image=image,
         disk_size_gb=disk,
         labels=_parse_labels(f"{where}.labels", raw.get("labels", {})),
         taints=_parse_taints(f"{where}.taints", raw.get("taints", [])),
     )
+
+
+def _parse_node_image(where: str, role: str, raw: Mapping[str, Any]) -> tuple[str, str]:
+    """(image, ami_type) of a node group: EKS's AMI type, or one of NODE_IMAGES as CUSTOM.
+
+    GPU groups default to Ubuntu 24.04, the OS NVIDIA supports on EKS for the pinned GPU
+    operator (which then installs the driver and toolkit). The EKS NVIDIA AMI types
+    (AL2023, Bottlerocket) remain available by name; the sandbox uses one, since its
+    emulator holds no Canonical SSM parameters.
+    """
+    if "image" in raw and "ami_type" in raw:
+        raise UsageError(
+            f"{where}: give ami_type (an EKS AMI type) or image (one of "
+            f"{', '.join(NODE_IMAGES)}), not both."
+        )
+    if "image" in raw or ("ami_type" not in raw and role == "gpu"):
+        image = raw.get("image", "ubuntu-24.04")
+        if image not in NODE_IMAGES:
+            raise UsageError(
+                f"{where}.image {quote(image)} is not a node image modules/eks supports; "
+                f"use one of {', '.join(NODE_IMAGES)} (or an ami_type)."
+            )
+        return image, "CUSTOM"
+    ami = raw.get("ami_type", "AL2023_x86_64_STANDARD")
+    if ami not in AMI_TYPES:
+        raise UsageError(
+            f"{where}.ami_type {quote(ami)} is not an EKS AMI type modules/eks supports; "
+            f"use one of {', '.join(AMI_TYPES)}."
+        )
+    return "", ami
 
 
 def _parse_labels(where: str, raw: Any) -> tuple[tuple[str, str], ...]:

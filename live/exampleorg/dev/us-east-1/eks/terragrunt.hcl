@@ -80,7 +80,7 @@ inputs = {
     }
     gpu = {
       instance_types = ["g4dn.xlarge"]
-      ami_type       = "BOTTLEROCKET_x86_64_NVIDIA"
+      ami_type       = "CUSTOM"
       disk_size_gb   = 100
       min_size       = 0
       desired_size   = 0
@@ -90,6 +90,9 @@ inputs = {
       taints = [
         { key = "nvidia.com/gpu", value = "true", effect = "NO_SCHEDULE" },
       ]
+
+      # ubuntu-24.04: the publisher's current image for Kubernetes 1.35.
+      image_ssm_parameter = "/aws/service/canonical/ubuntu/eks/24.04/1.35/stable/current/amd64/hvm/ebs-gp3/ami-id"
     }
   }
 }

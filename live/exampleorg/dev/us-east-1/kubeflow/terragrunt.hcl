@@ -70,11 +70,6 @@ inputs = {
   fsx_log_retention_days = 7
   system_node_selector   = { "platformctl.io/pool" = "cpu" }
 
-  # The EKS NVIDIA AMI of the GPU group ships the driver and the container toolkit.
-  gpu_operator_driver = false
-  # Bottlerocket's NVIDIA variant runs the device plugin itself.
-  gpu_operator_device_plugin = false
-
   # The plan role may read helm's release Secrets here (see the mesh unit).
   helm_readers_group = "platformctl:helm-release-readers"
 }
