@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from platformctl.aws.inventory import Inventory
+    from platformctl.model.config import Environment
     from platformctl.postinstall.workloads import ComponentHealth
 
 
@@ -94,7 +95,7 @@ def status(
 
 
 def _component_health(
-    app: AppContext, environment: Any, kubeconfig: str | None
+    app: AppContext, environment: Environment, kubeconfig: str | None
 ) -> tuple[tuple[ComponentHealth, ...] | None, str | None]:
     """The components' health, or why the cluster could not be asked."""
     from pathlib import Path

@@ -168,6 +168,15 @@ class Environment:
     # AWS emulator has no upgrade policy).
     support_type: str = "STANDARD"
 
+    def switched_on(self, switch: str) -> bool:
+        """Whether what `switch` turns on runs here: "" always, "dns" with a hosted zone,
+        else the feature of that name (the vocabulary of model.components)."""
+        if not switch:
+            return True
+        if switch == "dns":
+            return self.dns is not None
+        return bool(getattr(self.features, switch))
+
     @property
     def availability_zones(self) -> tuple[str, ...]:
         return tuple(f"{self.region}{chr(ord('a') + i)}" for i in range(self.azs))

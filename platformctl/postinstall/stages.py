@@ -18,9 +18,7 @@ if TYPE_CHECKING:
     from platformctl.cluster.kube import Kube
 
 INGRESS = ("istio-ingress", "istio-ingress")  # (namespace, deployment)
-ISTIOD = ("istio-system", "istiod")
 ZTUNNEL = ("istio-system", "ztunnel")  # a DaemonSet
-TRAINING_OPERATOR = ("kubeflow", "training-operator")
 REQUIRED_CRDS = ("pytorchjobs.kubeflow.org",)
 # The other kinds the Training Operator serves: checked when installed.
 OPTIONAL_CRDS = (
@@ -181,10 +179,6 @@ def mesh_restart_ingress(ctx: StepContext) -> StepResult:
     )
 
 
-def mesh_istiod(ctx: StepContext) -> StepResult:
-    return _deployment_ready(ctx, "mesh", "istiod-ready", ISTIOD)
-
-
 def mesh_ztunnel(ctx: StepContext) -> StepResult:
     namespace, name = ZTUNNEL
     state = wait_daemonset(ctx, namespace, name, "mesh")
@@ -244,10 +238,6 @@ def kubeflow_sandbox_operator(ctx: StepContext) -> StepResult:
     )
 
 
-def kubeflow_operator(ctx: StepContext) -> StepResult:
-    return _deployment_ready(ctx, "kubeflow", "training-operator-ready", TRAINING_OPERATOR)
-
-
 def crds_waiting(kube: Kube, required: tuple[str, ...], optional: tuple[str, ...]) -> str | None:
     problems = []
     for name in (*required, *optional):
@@ -280,18 +270,4 @@ def kubeflow_crds(ctx: StepContext) -> StepResult:
         "checked",
         f"{len(present)} CRDs Established: {', '.join(present)}",
         data={"crds": present},
-    )
-
-
-def _deployment_ready(
-    ctx: StepContext, stage: str, step: str, deployment: tuple[str, str]
-) -> StepResult:
-    namespace, name = deployment
-    state = wait_deployment(ctx, namespace, name, stage)
-    return StepResult(
-        stage,
-        step,
-        True,
-        "checked",
-        f"deployment {namespace}/{name} ready ({state.available_replicas}/{state.replicas})",
     )

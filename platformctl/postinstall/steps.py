@@ -26,9 +26,7 @@ from platformctl.postinstall.stages import (
     eks_kubeconfig,
     eks_nodes_ready,
     kubeflow_crds,
-    kubeflow_operator,
     kubeflow_sandbox_operator,
-    mesh_istiod,
     mesh_restart_ingress,
     mesh_ztunnel,
 )
@@ -53,7 +51,7 @@ REGISTRY: dict[str, tuple[Step, ...]] = {
             "rollout restart istio-ingress and wait",
             mesh_restart_ingress,
         ),
-        Step("mesh", "istiod-ready", "check istiod", mesh_istiod),
+        Step("mesh", "istiod-ready", "check istiod", gate("istiod")),
         Step("mesh", "ztunnel-ready", "check ztunnel", mesh_ztunnel),
         Step(
             "mesh",
@@ -82,7 +80,10 @@ REGISTRY: dict[str, tuple[Step, ...]] = {
     ),
     "kubeflow": (
         Step(
-            "kubeflow", "training-operator-ready", "check the Training Operator", kubeflow_operator
+            "kubeflow",
+            "training-operator-ready",
+            "check the Training Operator",
+            gate("training-operator"),
         ),
         Step(
             "kubeflow", "crds-established", "check the training CRDs are Established", kubeflow_crds

@@ -45,15 +45,15 @@ class Component:
     name: str
     stage: str
     workloads: tuple[Workload, ...]
-    enabled: Callable[[Environment], bool]
+    # What turns it on (Environment.switched_on): "" always, "dns", or a feature name.
+    switch: str = ""
+
+    def enabled(self, env: Environment) -> bool:
+        return env.switched_on(self.switch)
 
 
 def _deploy(namespace: str, *names: str) -> tuple[Workload, ...]:
     return tuple(Workload("deployment", namespace, n) for n in names)
-
-
-def _always(env: Environment) -> bool:
-    return True
 
 
 COMPONENTS: tuple[Component, ...] = (
@@ -61,7 +61,6 @@ COMPONENTS: tuple[Component, ...] = (
         "aws-load-balancer-controller",
         "mesh",
         _deploy("kube-system", "aws-load-balancer-controller"),
-        _always,
     ),
     # The EBS CSI driver is an EKS add-on (eks unit) or, without add-ons, the mesh unit's
     # chart: either way these are its workloads.
@@ -72,7 +71,6 @@ COMPONENTS: tuple[Component, ...] = (
             Workload("deployment", "kube-system", "ebs-csi-controller"),
             Workload("daemonset", "kube-system", "ebs-csi-node"),
         ),
-        _always,
     ),
     Component(
         "efs-csi-driver",
@@ -81,41 +79,41 @@ COMPONENTS: tuple[Component, ...] = (
             Workload("deployment", "kube-system", "efs-csi-controller"),
             Workload("daemonset", "kube-system", "efs-csi-node"),
         ),
-        lambda env: env.features.efs,
+        "efs",
     ),
     Component(
         "cert-manager",
         "mesh",
         _deploy("cert-manager", "cert-manager", "cert-manager-webhook", "cert-manager-cainjector"),
-        lambda env: env.features.cert_manager,
+        "cert_manager",
     ),
     Component(
         "external-dns",
         "mesh",
         _deploy("external-dns", "external-dns"),
-        lambda env: env.dns is not None,
+        "dns",
     ),
     Component(
         "cluster-autoscaler",
         "mesh",
         _deploy("kube-system", "cluster-autoscaler"),
-        lambda env: env.features.cluster_autoscaler,
+        "cluster_autoscaler",
     ),
-    Component("istiod", "mesh", _deploy("istio-system", "istiod"), _always),
-    Component("ztunnel", "mesh", (Workload("daemonset", "istio-system", "ztunnel"),), _always),
+    Component("istiod", "mesh", _deploy("istio-system", "istiod")),
+    Component("ztunnel", "mesh", (Workload("daemonset", "istio-system", "ztunnel"),)),
     Component(
         "prometheus",
         "mesh",
         _deploy("istio-system", "prometheus-server"),
-        lambda env: env.features.prometheus,
+        "prometheus",
     ),
-    Component("kiali", "mesh", _deploy("istio-system", "kiali"), lambda env: env.features.kiali),
-    Component("training-operator", "kubeflow", _deploy("kubeflow", "training-operator"), _always),
+    Component("kiali", "mesh", _deploy("istio-system", "kiali"), "kiali"),
+    Component("training-operator", "kubeflow", _deploy("kubeflow", "training-operator")),
     Component(
         "gpu-operator",
         "kubeflow",
         _deploy("gpu-operator", "gpu-operator"),
-        lambda env: env.features.gpu_operator,
+        "gpu_operator",
     ),
 )
 

@@ -121,3 +121,11 @@ def test_unreachable_api_server_is_one_clear_error(tmp_path: Path) -> None:
 def test_bad_timeout_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="--timeout"):
         steps.run_stage(REPO, "ExampleOrg", "sandbox", "mesh", SilentReporter(), timeout=0)
+
+
+def test_every_component_switch_names_a_feature_or_the_hosted_zone() -> None:
+    from platformctl.model.config import FEATURES
+    from platformctl.postinstall import workloads
+
+    for component in workloads.COMPONENTS:
+        assert component.switch in ("", "dns", *FEATURES), component.name
