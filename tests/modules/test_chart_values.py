@@ -2,7 +2,7 @@
 
 For each module with a chart_values.tf and each environment of the shipped platform.toml,
 the values are what OpenTofu computes from the inputs platformctl renders for that unit
-(tests.fixtures.chart_values), checked against ../shared/offline/charts/<chart>-<version>.tgz
+(tests.fixtures.units), checked against ../shared/offline/charts/<chart>-<version>.tgz
 with `--kube-version` of the environment. No provider is needed.
 """
 
@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 
 from platformctl.model.config import load_platform, resolve_org
-from platformctl.model.render import render_tree, unit_dir
+from platformctl.model.render import unit_dir
 from platformctl.toolchain import offline
 from platformctl.toolchain.locate import tool_path
 from tests.conftest import REPO
-from tests.fixtures.chart_values import chart_releases, helm_checks, unit_inputs, unit_module
+from tests.fixtures.chart_values import chart_releases, helm_checks
+from tests.fixtures.units import LIVE_DIR, load_unit, resolved_inputs
 
 pytestmark = pytest.mark.real
 
@@ -63,19 +64,10 @@ def test_some_module_has_chart_values() -> None:
 def test_chart_values_pass_helm_lint_and_template(
     charts: Path, tofu: Path, helm: Path, module: str, env_name: str, tmp_path: Path
 ) -> None:
-    platform = load_platform(REPO)
-    env = platform.get(env_name)
-    tree = render_tree(REPO, platform, ORG, env_name)
-    region_dir = unit_dir(ORG, env, module).parent
-    units = [
-        path
-        for path in tree.files
-        if path.name == "terragrunt.hcl"
-        and path.parent.parent == region_dir
-        and unit_module(tree.files, path) == module
-    ]
-    assert len(units) == 1, f"units of {env_name} using modules/{module}: {units}"
-    inputs = unit_inputs(tree.files, units[0])
+    env = load_platform(REPO).get(env_name)
+    unit = load_unit(LIVE_DIR / unit_dir(ORG, env, module) / "terragrunt.hcl")
+    assert unit.module == module, f"{unit.id} calls modules/{unit.module}, not {module}"
+    inputs = resolved_inputs(unit)
     releases = chart_releases(tofu, REPO / "modules" / module, inputs, tmp_path)
     assert releases, f"modules/{module}/chart_values.tf has no chart_releases"
     failed = helm_checks(helm, _archive(charts), releases, env.kubernetes_version, tmp_path)

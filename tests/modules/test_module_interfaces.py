@@ -23,26 +23,23 @@ import pytest
 from platformctl import proc
 from platformctl.errors import ToolNotFoundError
 from platformctl.toolchain.locate import tool_path
+from tests.fixtures.units import (
+    MISSING,
+    LIVE_DIR,
+    Resolver,
+    Unit,
+    hcl_label,
+    hcl_unquote,
+    decode,
+    load_unit,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 MODULES_DIR = REPO / "modules"
-LIVE_DIR = REPO / "live"
 
-_MISSING = object()  # a value the test cannot resolve statically (type check skipped)
 
 
 # --------------------------------------------------------------------------- parsing
-
-
-def _unquote(value: Any) -> Any:
-    # python-hcl2 8 keeps the quotes of string literals (and of quoted object keys).
-    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
-        return value[1:-1]
-    return value
-
-
-def _label(key: str) -> str:
-    return str(_unquote(key))
 
 
 @dataclass(frozen=True)
@@ -75,7 +72,7 @@ class Module:
             for block in parsed.get(kind, []):
                 for label, body in block.items():
                     if label != "__is_block__":
-                        found.append((_label(label), body))
+                        found.append((hcl_label(label), body))
         return found
 
     @property
@@ -101,50 +98,6 @@ def module_names() -> list[str]:
     return sorted(p.name for p in MODULES_DIR.iterdir() if p.is_dir() and any(p.glob("*.tf")))
 
 
-@dataclass(frozen=True)
-class Unit:
-    path: Path  # the unit's terragrunt.hcl
-    parsed: dict[str, Any]
-
-    @property
-    def dir(self) -> Path:
-        return self.path.parent
-
-    @property
-    def id(self) -> str:
-        return str(self.dir.relative_to(LIVE_DIR))
-
-    @property
-    def module(self) -> str:
-        source = str(_unquote(self.parsed["terraform"][0]["source"]))
-        match = re.search(r"modules//([\w-]+)$", source)
-        assert match, f"{self.id}: terraform.source {source!r} is not <...>/modules//<name>"
-        return match.group(1)
-
-    @property
-    def inputs(self) -> dict[str, Any]:
-        inputs: dict[str, Any] = self.parsed.get("inputs", {})
-        return inputs
-
-    def dependencies(self) -> dict[str, dict[str, Any]]:
-        deps: dict[str, dict[str, Any]] = {}
-        for block in self.parsed.get("dependency", []):
-            for label, body in block.items():
-                if label != "__is_block__":
-                    deps[_label(label)] = body
-        return deps
-
-    def dependency_unit(self, dep: str) -> Unit:
-        config_path = str(_unquote(self.dependencies()[dep]["config_path"]))
-        return load_unit((self.dir / config_path).resolve() / "terragrunt.hcl")
-
-
-@cache
-def load_unit(path: Path) -> Unit:
-    with path.open() as handle:
-        return Unit(path, hcl2.load(handle))
-
-
 def unit_paths() -> list[Path]:
     return sorted(
         p
@@ -155,106 +108,6 @@ def unit_paths() -> list[Path]:
 
 UNITS = unit_paths()
 UNIT_IDS = [str(p.parent.relative_to(LIVE_DIR)) for p in UNITS]
-
-
-# ------------------------------------------------------------- resolving unit inputs
-
-
-def _find_in_parents(start: Path, name: str) -> Path:
-    for folder in [start, *start.parents]:
-        if (folder / name).is_file():
-            return folder / name
-        if folder == LIVE_DIR:
-            break
-    raise AssertionError(f"{name} not found above {start}")
-
-
-def _locals_of(path: Path) -> dict[str, Any]:
-    with path.open() as handle:
-        parsed = hcl2.load(handle)
-    merged: dict[str, Any] = {}
-    for block in parsed.get("locals", []):
-        merged.update({k: v for k, v in block.items() if k != "__is_block__"})
-    return merged
-
-
-_READ_CONFIG = re.compile(
-    r'^read_terragrunt_config\(find_in_parent_folders\("([^"]+)"\)\)\.locals$'
-)
-_REFERENCE = re.compile(r"^[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*|\[\d+\])*$")
-
-
-def _walk(value: Any, parts: list[str]) -> Any:
-    for part in parts:
-        if part.startswith("["):
-            index = int(part[1:-1])
-            if not isinstance(value, list) or index >= len(value):
-                return _MISSING
-            value = value[index]
-        else:
-            if not isinstance(value, dict) or part not in value:
-                return _MISSING
-            value = value[part]
-    return value
-
-
-def decode(raw: Any, expression: Callable[[str], Any] | None = None) -> Any:
-    """A Python value from a python-hcl2 value; `expression` evaluates `${...}` (else unknown)."""
-    if isinstance(raw, dict):
-        return {_label(k): decode(v, expression) for k, v in raw.items() if k != "__is_block__"}
-    if isinstance(raw, list):
-        return [decode(v, expression) for v in raw]
-    if not isinstance(raw, str):
-        return raw  # number, bool, None
-    if raw.startswith('"') and raw.endswith('"'):
-        return raw[1:-1]
-    if raw.startswith("${") and raw.endswith("}"):
-        return expression(raw[2:-1].strip()) if expression else _MISSING
-    return raw
-
-
-_GET_ENV = re.compile(r'get_env\("[A-Z_]+",\s*"([^"]*)"\)')
-
-
-class Resolver:
-    """Evaluate the simple expressions rendered units use: literals, locals read from
-    env.hcl/region.hcl, and dependency outputs (taken from their mock_outputs)."""
-
-    def __init__(self, unit: Unit) -> None:
-        self.unit = unit
-        self.locals: dict[str, Any] = {}
-        for block in unit.parsed.get("locals", []):
-            for name, raw in block.items():
-                if name == "__is_block__":
-                    continue
-                expr = str(raw)[2:-1] if str(raw).startswith("${") else str(raw)
-                match = _READ_CONFIG.match(expr)
-                self.locals[name] = (
-                    _locals_of(_find_in_parents(unit.dir, match.group(1))) if match else _MISSING
-                )
-
-    def value(self, raw: Any) -> Any:
-        return decode(raw, self.expression)
-
-    def expression(self, expr: str) -> Any:
-        default = _GET_ENV.fullmatch(expr.strip())
-        if default:  # get_env("NAME", "default"): the type is the default's
-            return default.group(1)
-        if not _REFERENCE.match(expr):
-            return _MISSING
-        parts = re.findall(r"[A-Za-z_][\w-]*|\[\d+\]", expr)
-        head = parts[0]
-        if head == "local":
-            local = self.locals.get(parts[1], _MISSING)
-            if local is _MISSING:
-                return _MISSING
-            found = _walk(local, parts[2:])
-            # Values read from env.hcl/region.hcl are still raw hcl2 values.
-            return found if found is _MISSING else self.value(found)
-        if head == "dependency" and len(parts) >= 4 and parts[2] == "outputs":
-            mocks = self.unit.dependencies().get(parts[1], {}).get("mock_outputs", {})
-            return self.value(_walk(mocks, parts[3:]))
-        return _MISSING
 
 
 # ------------------------------------------------------------ type constraint checks
@@ -335,7 +188,7 @@ class _TypeParser:
             self.take("{")
             attrs = []
             while self.peek() != "}":
-                name = str(_unquote(self.take()))
+                name = str(hcl_unquote(self.take()))
                 self.take("=")
                 spec, optional = self.parse()
                 attrs.append((name, spec, optional))
@@ -356,7 +209,7 @@ def parse_type(text: str) -> TypeSpec:
 
 def type_errors(value: Any, spec: TypeSpec, where: str) -> list[str]:
     """Why `value` does not conform to `spec` (empty when it does or cannot be known)."""
-    if value is _MISSING or value is None or spec.kind == "any":
+    if value is MISSING or value is None or spec.kind == "any":
         return []
     if isinstance(value, str) and "${" in value:
         return []  # a template string whose value is not known here
@@ -436,7 +289,7 @@ def test_unit_inputs_are_declared_variables_of_matching_type(unit_path: Path) ->
     unresolved: list[str] = []
     for name, raw in unit.inputs.items():
         value = resolver.value(raw)
-        if value is _MISSING:
+        if value is MISSING:
             unresolved.append(name)
             continue
         type_expr = variables[name].type_expr
@@ -489,17 +342,17 @@ def test_variables_and_outputs_are_typed_and_documented(name: str) -> None:
             problems.append(f"variable {var.name}: no type")
         else:
             spec = parse_type(var.type_expr)
-            default = var.body.get("default", _MISSING)
-            if default is not _MISSING:
+            default = var.body.get("default", MISSING)
+            if default is not MISSING:
                 value = decode(default)
                 problems += type_errors(value, spec, f"variable {var.name} default")
-        if not str(_unquote(var.body.get("description", ""))).strip():
+        if not str(hcl_unquote(var.body.get("description", ""))).strip():
             problems.append(f"variable {var.name}: no description")
         for rule in var.body.get("validation", []):
-            if "condition" not in rule or not _unquote(rule.get("error_message", "")):
+            if "condition" not in rule or not hcl_unquote(rule.get("error_message", "")):
                 problems.append(f"variable {var.name}: validation without condition/message")
     for out_name, body in module.outputs.items():
-        if not str(_unquote(body.get("description", ""))).strip():
+        if not str(hcl_unquote(body.get("description", ""))).strip():
             problems.append(f"output {out_name}: no description")
     assert module.variables, f"modules/{name} declares no variables"
     assert module.outputs, f"modules/{name} declares no outputs"
@@ -517,8 +370,8 @@ def test_versions_tf_pins_providers(name: str) -> None:
     assert providers, f"modules/{name}/versions.tf declares no required_providers"
     for local_name, spec in providers.items():
         assert isinstance(spec, dict), f"{local_name}: use the {{ source, version }} form"
-        assert str(_unquote(spec.get("source", ""))).startswith("hashicorp/"), local_name
-        assert _unquote(spec.get("version", "")), f"{local_name}: no version constraint"
+        assert str(hcl_unquote(spec.get("source", ""))).startswith("hashicorp/"), local_name
+        assert hcl_unquote(spec.get("version", "")), f"{local_name}: no version constraint"
 
 
 _UNIT_MODULES = sorted({load_unit(p).module for p in UNITS})
