@@ -1,7 +1,9 @@
 # The GitHub OIDC provider and the two roles GitHub Actions assumes:
-#   deploy: apply and destroy, only from the main branch or a job of one of the listed
-#           GitHub environments (where required reviewers can gate it);
-#   plan:   read-only plans of pull requests and the nightly drift check.
+#   deploy: apply and destroy, only a job of apply.yml or destroy.yml on the main branch that
+#           runs in one of the listed GitHub environments (where required reviewers gate it);
+#   plan:   read-only plans of pull requests and the nightly drift check on main.
+# Both trusts expect the repository's customised OIDC subject template
+# (local.oidc_subject_claim_keys, set once as docs/gitops.md shows).
 
 data "aws_caller_identity" "current" {}
 
@@ -15,14 +17,24 @@ locals {
   oidc_host         = "token.actions.githubusercontent.com"
   oidc_provider_arn = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : var.existing_oidc_provider_arn
 
-  deploy_subjects = concat(
-    ["repo:${local.repo}:ref:refs/heads/${var.main_branch}"],
-    [for env in var.environments : "repo:${local.repo}:environment:${env}"],
+  # GitHub's default subject, repo:<owner>/<name>:environment:<env>, is the same for a job of
+  # any branch that names the environment; job_workflow_ref adds the workflow file and its ref.
+  oidc_subject_claim_keys = ["repo", "context", "job_workflow_ref"]
+  workflows_path          = "${local.repo}/.github/workflows"
+  main_ref                = "refs/heads/${var.main_branch}"
+
+  deploy_subjects = flatten([
+    for env in var.environments : [
+      for workflow in var.deploy_workflows :
+      "repo:${local.repo}:environment:${env}:job_workflow_ref:${local.workflows_path}/${workflow}@${local.main_ref}"
+    ]
+  ])
+  # `*` can only be a pull request's number: GitHub gives the context pull_request with the
+  # ref refs/pull/<number>/merge, and escapes every ':' inside a claim value as %3A.
+  plan_subjects = concat(
+    [for workflow in var.pull_request_plan_workflows : "repo:${local.repo}:pull_request:job_workflow_ref:${local.workflows_path}/${workflow}@refs/pull/*/merge"],
+    [for workflow in var.main_plan_workflows : "repo:${local.repo}:ref:${local.main_ref}:job_workflow_ref:${local.workflows_path}/${workflow}@${local.main_ref}"],
   )
-  plan_subjects = [
-    "repo:${local.repo}:pull_request",
-    "repo:${local.repo}:ref:refs/heads/${var.main_branch}",
-  ]
 
   state_buckets = [for region in var.regions : "terraform-state-${var.org}-${region}"]
 
@@ -59,11 +71,20 @@ data "aws_iam_policy_document" "deploy_trust" {
       values   = ["sts.amazonaws.com"]
     }
 
-    # Exact subjects, no wildcards: other branches, tags, forks and pull requests are refused.
+    # Exact subjects, no wildcards: other branches, tags, workflows, forks and pull requests
+    # are refused.
     condition {
       test     = "StringEquals"
       variable = "${local.oidc_host}:sub"
       values   = local.deploy_subjects
+    }
+
+    # The ref that started the run: job_workflow_ref names a called reusable workflow, so
+    # this also refuses another branch's job that calls apply.yml@main.
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_host}:ref"
+      values   = [local.main_ref]
     }
   }
 }
@@ -86,7 +107,7 @@ data "aws_iam_policy_document" "plan_trust" {
     }
 
     condition {
-      test     = "StringEquals"
+      test     = "StringLike"
       variable = "${local.oidc_host}:sub"
       values   = local.plan_subjects
     }
@@ -96,7 +117,7 @@ data "aws_iam_policy_document" "plan_trust" {
 resource "aws_iam_role" "deploy" {
   name                 = "${var.org}-github-deploy"
   path                 = var.role_path
-  description          = "GitHub Actions of ${local.repo}: platformctl deploy/destroy (main branch and environments ${join(", ", var.environments)})."
+  description          = "GitHub Actions of ${local.repo}: platformctl deploy/destroy (${join(", ", var.deploy_workflows)} on ${var.main_branch}, environments ${join(", ", var.environments)})."
   assume_role_policy   = data.aws_iam_policy_document.deploy_trust.json
   max_session_duration = var.max_session_hours * 3600
   tags                 = local.tags

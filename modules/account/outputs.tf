@@ -44,3 +44,11 @@ output "workload_boundary_arn" {
   description = "Permissions boundary every role created by the units must carry (the units pass it as permissions_boundary_arn)."
   value       = aws_iam_policy.workload_boundary.arn
 }
+
+output "github_oidc_subject_template" {
+  description = "Body of the one-time PUT /repos/{owner}/{repo}/actions/oidc/customization/sub (docs/gitops.md): the repository's OIDC subject template that both trust policies expect."
+  value = {
+    use_default        = false
+    include_claim_keys = local.oidc_subject_claim_keys
+  }
+}

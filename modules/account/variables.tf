@@ -23,7 +23,7 @@ variable "github_repository" {
 }
 
 variable "main_branch" {
-  description = "The branch whose pushes may deploy (subject repo:<owner>/<name>:ref:refs/heads/<branch>)."
+  description = "The branch whose runs of deploy_workflows may deploy (the subject's job_workflow_ref ends in @refs/heads/<branch>, and the token's ref claim must be refs/heads/<branch>)."
   type        = string
   default     = "main"
 
@@ -34,7 +34,7 @@ variable "main_branch" {
 }
 
 variable "environments" {
-  description = "GitHub environments (one per platformctl environment deployed to this account) whose jobs may assume the deploy role (subject repo:<owner>/<name>:environment:<env>)."
+  description = "GitHub environments (one per platformctl environment deployed to this account) in which jobs of deploy_workflows on main_branch may assume the deploy role (subject repo:<owner>/<name>:environment:<env>:job_workflow_ref:…)."
   type        = list(string)
 
   validation {
@@ -138,5 +138,38 @@ variable "state_kms_key_arns" {
   validation {
     condition     = alltrue([for arn in var.state_kms_key_arns : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]+$", arn))])
     error_message = "state_kms_key_arns must hold KMS key ARNs (arn:aws:kms:<region>:<account>:key/<id>)."
+  }
+}
+
+variable "deploy_workflows" {
+  description = "Workflow files under .github/workflows whose jobs on main_branch, in one of the environments, may assume the deploy role."
+  type        = list(string)
+  default     = ["apply.yml", "destroy.yml"]
+
+  validation {
+    condition     = length(var.deploy_workflows) > 0 && alltrue([for w in var.deploy_workflows : can(regex("^[A-Za-z0-9._-]+\\.ya?ml$", w))])
+    error_message = "deploy_workflows must list workflow file names such as \"apply.yml\" (no paths, no wildcards)."
+  }
+}
+
+variable "pull_request_plan_workflows" {
+  description = "Workflow files under .github/workflows whose pull_request jobs (without an environment) may assume the plan role."
+  type        = list(string)
+  default     = ["validate-plan.yml"]
+
+  validation {
+    condition     = alltrue([for w in var.pull_request_plan_workflows : can(regex("^[A-Za-z0-9._-]+\\.ya?ml$", w))])
+    error_message = "pull_request_plan_workflows must list workflow file names such as \"validate-plan.yml\" (no paths, no wildcards)."
+  }
+}
+
+variable "main_plan_workflows" {
+  description = "Workflow files under .github/workflows whose jobs on main_branch (without an environment) may assume the plan role."
+  type        = list(string)
+  default     = ["drift.yml"]
+
+  validation {
+    condition     = alltrue([for w in var.main_plan_workflows : can(regex("^[A-Za-z0-9._-]+\\.ya?ml$", w))])
+    error_message = "main_plan_workflows must list workflow file names such as \"drift.yml\" (no paths, no wildcards)."
   }
 }

@@ -97,26 +97,36 @@ def test_oidc_provider_is_githubs_with_the_sts_audience() -> None:
     assert [_strip(v) for v in provider["client_id_list"]] == ["sts.amazonaws.com"]
 
 
-def test_trust_policies_match_exact_subjects_of_this_repository() -> None:
+def test_trust_policies_match_subjects_of_this_repository_under_its_template() -> None:
     text = (MODULE / "main.tf").read_text(encoding="utf-8")
     locals_text = text[text.index("deploy_subjects") : text.index("state_buckets")]
     subjects = re.findall(r'"(repo:[^"]+)"', locals_text)
+    workflows = "${local.workflows_path}/${workflow}"
     assert subjects == [
-        "repo:${local.repo}:ref:refs/heads/${var.main_branch}",
-        "repo:${local.repo}:environment:${env}",
-        "repo:${local.repo}:pull_request",
-        "repo:${local.repo}:ref:refs/heads/${var.main_branch}",
+        f"repo:${{local.repo}}:environment:${{env}}:job_workflow_ref:{workflows}@${{local.main_ref}}",
+        f"repo:${{local.repo}}:pull_request:job_workflow_ref:{workflows}@refs/pull/*/merge",
+        f"repo:${{local.repo}}:ref:${{local.main_ref}}:job_workflow_ref:{workflows}@${{local.main_ref}}",
     ]
-    assert "*" not in "".join(subjects)
+    # The one wildcard stands for a pull request's number (the plan role only).
+    assert [s.count("*") for s in subjects] == [0, 1, 0]
+    assert re.search(
+        r'oidc_subject_claim_keys\s*=\s*\["repo", "context", "job_workflow_ref"\]', text
+    )
+    assert re.search(r'main_ref\s*=\s*"refs/heads/\$\{var\.main_branch\}"', text)
     data = _blocks("data")["aws_iam_policy_document"]
-    for name in ("deploy_trust", "plan_trust"):
+    expected = {
+        "deploy_trust": {"aud": "StringEquals", "sub": "StringEquals", "ref": "StringEquals"},
+        "plan_trust": {"aud": "StringEquals", "sub": "StringLike"},
+    }
+    for name, tests in expected.items():
         (statement,) = data[name]["statement"]
         conditions = {_strip(c["variable"]).split(":")[-1]: c for c in statement["condition"]}
-        assert set(conditions) == {"aud", "sub"}, name
-        for condition in conditions.values():
-            assert _strip(condition["test"]) == "StringEquals", f"{name}: no wildcard matching"
+        assert {k: _strip(c["test"]) for k, c in conditions.items()} == tests, name
         assert [_strip(v) for v in conditions["aud"]["values"]] == ["sts.amazonaws.com"]
         assert [_strip(a) for a in statement["actions"]] == ["sts:AssumeRoleWithWebIdentity"]
+    (deploy,) = data["deploy_trust"]["statement"]
+    ref = next(c for c in deploy["condition"] if _strip(c["variable"]).endswith(":ref"))
+    assert [_strip(v) for v in ref["values"]] == ["${local.main_ref}"]
 
 
 def test_the_deploy_role_cannot_change_the_github_roles() -> None:

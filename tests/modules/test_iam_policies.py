@@ -57,11 +57,12 @@ IGNORED = (
     Ignored(
         r"^account: data\.aws_iam_policy_document\.(deploy|plan)_trust$",
         "UNKNOWN_CONDITION_FOR_ACTION",
-        r"condition token\.actions\.githubusercontent\.com:(aud|sub) for action "
+        r"condition token\.actions\.githubusercontent\.com:(aud|sub|ref) for action "
         r"sts:AssumeRoleWithWebIdentity$",
         "an IAM OIDC provider's keys are '<provider host>:aud' and ':sub' (the Service "
         "Authorization Reference names them generically; parliament's data lists only the "
-        "public providers' keys). GitHub documents exactly these two for its OIDC tokens.",
+        "public providers' keys). GitHub documents exactly these two for its OIDC tokens; "
+        "':ref' is one of the GitHub claims STS has offered as keys since January 2026.",
     ),
     Ignored(
         r"^eks: data\.aws_iam_policy_document\.load_balancer_controller$",
