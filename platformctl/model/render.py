@@ -181,7 +181,7 @@ def render_tree(
 
     shapes: dict[str, str] = {}
 
-    files[base / "root.hcl"] = render("root.hcl.j2", org=org)
+    files[base / "root.hcl"] = render("root.hcl.j2", org=org, retries=platform.retries)
     for env in envs:
         ctx = {
             "org": org,

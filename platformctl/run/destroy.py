@@ -168,6 +168,7 @@ def destroy(
                         status=status,
                         duration_s=outcome.durations.get(unit, 0.0),
                         error_tail=outcome.tails.get(unit, "") if status == FAILED else "",
+                        retries=outcome.retries.get(unit, 0),
                     )
     except KeyboardInterrupt:
         interrupted = True

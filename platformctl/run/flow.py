@@ -94,6 +94,7 @@ def _unit_result(
         used_mock_outputs=unit in outcome.mocked,
         log=str(run.unit_log(ctx.env.name, unit)),
         error_tail=outcome.tails.get(unit, "") if status == FAILED else "",
+        retries=outcome.retries.get(unit, 0),
     )
 
 

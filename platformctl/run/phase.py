@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 
 # Live states shown while terragrunt runs.
-WAITING, RUNNING, DONE = "waiting", "running", "done"
+WAITING, RUNNING, DONE, RETRYING = "waiting", "running", "done", "retrying"
 TAIL_LINES = 15
 
 
@@ -57,6 +57,7 @@ class _UnitTrack:
     # The first "Error:" OpenTofu printed and the lines after it: the cause, which the
     # plain tail often misses (output after the error pushes it out).
     error: list[str] = field(default_factory=list)
+    retries: int = 0
 
     def add(self, lines: list[str]) -> None:
         self.tail = (self.tail + lines)[-TAIL_LINES:]
@@ -80,6 +81,7 @@ class PhaseOutcome:
     interrupted: bool
     returncode: int
     stack_tail: str
+    retries: Mapping[str, int] = field(default_factory=dict)  # unit -> commands run again
 
 
 _DONE_MARKERS = {
@@ -121,6 +123,8 @@ class _Phase:
         now = time.monotonic()
         if state == RUNNING and track.started is None:
             track.started = now
+        if state in (RUNNING, RETRYING):
+            track.ended = None
         if state in (DONE, FAILED, SKIPPED):
             track.ended = now
         track.state = state
@@ -144,9 +148,11 @@ class _Phase:
             # Discovery logs about a unit (config parsing, mock outputs) before it runs;
             # it is running once OpenTofu or one of its hooks is.
             starting = event.tf_command is not None or event.message.startswith("Executing hook")
-            if track.state == WAITING and starting:
+            if track.state in (WAITING, RETRYING) and starting:
                 self._set(unit, RUNNING)
-            if any(m in event.message for m in _DONE_MARKERS.get(self.kind, ())):
+            if tg.is_retry(event.message):
+                self._retry(unit)
+            elif any(m in event.message for m in _DONE_MARKERS.get(self.kind, ())):
                 self._set(unit, DONE)
             elif event.level in ("stderr", "error", "stdout") and any(
                 m in event.message for m in _FAIL_MARKERS
@@ -158,6 +164,23 @@ class _Phase:
                         and self.tracks[dependent_unit].state == WAITING
                     ):
                         self._set(dependent_unit, SKIPPED)
+
+    def _retry(self, unit: str) -> None:
+        """The failure just shown was transient: the unit runs again, its dependents wait again."""
+        self.tracks[unit].retries += 1
+        self._set(unit, RETRYING)
+        for dependent_unit in self.graph.dependents(unit):
+            track = self.tracks.get(dependent_unit)
+            if (
+                track is not None
+                and track.state == SKIPPED
+                and not any(
+                    self.tracks[d].state == FAILED
+                    for d in self.graph.dependencies(dependent_unit)
+                    if d in self.tracks
+                )
+            ):
+                self._set(dependent_unit, WAITING)
 
 
 def run_phase(
@@ -254,4 +277,5 @@ def run_phase(
         interrupted=interrupted,
         returncode=code,
         stack_tail="\n".join(watcher.stack_tail),
+        retries={u: watcher.tracks[u].retries for u in units if watcher.tracks[u].retries},
     )

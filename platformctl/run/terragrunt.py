@@ -32,6 +32,12 @@ MOCK_OUTPUTS_RE = re.compile(
     r"but mock outputs provided"
 )
 
+# Terragrunt 1.1.3 warns with this before it runs a unit's command again, once per retry,
+# when the output matched a retry block of root.hcl's errors block (the block's name).
+RETRY_RE = re.compile(
+    r"^Encountered retryable error: (?P<rule>[^\n]+)\nAttempt (?P<attempt>\d+) of \d+\."
+)
+
 
 @dataclass(frozen=True)
 class Invocation:
@@ -181,6 +187,11 @@ def mock_dependent(message: str, stack_dir: Path) -> str | None:
     if match is None:
         return None
     return unit_of(str(Path(match.group("dependent")).parent), stack_dir)
+
+
+def is_retry(message: str) -> bool:
+    """Whether `message` is terragrunt announcing that it runs a unit's command again."""
+    return RETRY_RE.match(message) is not None
 
 
 @dataclass(frozen=True)
