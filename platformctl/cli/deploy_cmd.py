@@ -11,7 +11,7 @@ import typer
 
 from platformctl.cli import options
 from platformctl.cli.context import AppContext, ConsoleReporter, warn_support_status
-from platformctl.cli.plan_cmd import NO_PREFLIGHT
+from platformctl.cli.plan_cmd import NO_PREFLIGHT, POLICY
 
 if TYPE_CHECKING:
     from platformctl.run.results import RunResult
@@ -56,6 +56,13 @@ def deploy(
     dry_run: bool = options.DryRun,
     no_preflight: bool = NO_PREFLIGHT,
     json_out: bool = options.Json,
+    policy: bool = POLICY,
+    allow_policy_failures: bool = typer.Option(
+        False,
+        "--allow-policy-failures",
+        help="With --policy: apply a plan even though its policy checks failed (named in "
+        "the summary).",
+    ),
 ) -> None:
     """Plan a stage, show the summary, ask, then apply exactly the saved plans.
 
@@ -63,7 +70,8 @@ def deploy(
     and a unit whose dependencies were just applied is planned again first. After each
     applied unit its post-install steps run (kubeconfig after eks, istio-ingress restart
     after mesh, health gates). Without --yes it asks first, and refuses to run in a
-    non-terminal.
+    non-terminal. With --policy each saved plan is checked as by `plan-all --policy`, and
+    a plan whose check failed is not applied (exit 1) unless --allow-policy-failures.
 
     Examples:
 
@@ -72,7 +80,10 @@ def deploy(
       platformctl deploy kubeflow --org ExampleOrg --env sandbox --with-dependencies --yes
 
       platformctl deploy eks --org ExampleOrg --env dev --dry-run
+
+      platformctl deploy eks --org ExampleOrg --env dev --policy --yes
     """
+    from platformctl.cli.plan_run import print_policy_failures
     from platformctl.cli.runview import LiveUnits, print_summary
     from platformctl.cli.teardownview import require_terminal
     from platformctl.model.config import load_platform, resolve_org
@@ -80,6 +91,11 @@ def deploy(
     from platformctl.run import scope
 
     app: AppContext = ctx.obj
+    if allow_policy_failures and not policy:
+        raise typer.BadParameter(
+            "--allow-policy-failures only makes sense with --policy.",
+            param_hint="--allow-policy-failures",
+        )
     require_terminal(yes, dry_run, "deploy")
     the_org = resolve_org(org)
     platform = load_platform(app.root)
@@ -90,6 +106,7 @@ def deploy(
         if yes:
             return True
         print_summary(app.err, summary)
+        print_policy_failures(app.err, summary)
         return typer.confirm("Apply these plans?", default=False, err=True)
 
     result = deploy_flow.deploy(
@@ -105,6 +122,8 @@ def deploy(
         approve=approve,
         with_dependencies=with_dependencies,
         progress=LiveUnits(app.err),
+        policy=policy,
+        allow_policy_failures=allow_policy_failures,
     )
     if not dry_run:
         _conclude(app, result, json_out, aborted="Nothing was applied.")
@@ -265,6 +284,7 @@ def _ask(yes: bool) -> Callable[[str], bool]:
 
 
 def _show(app: AppContext, result: RunResult, json_out: bool) -> None:
+    from platformctl.cli.plan_run import print_policy_failures
     from platformctl.cli.runview import print_summary
 
     if json_out:
@@ -273,6 +293,7 @@ def _show(app: AppContext, result: RunResult, json_out: bool) -> None:
         app.console.out(dumps(result.to_json()), highlight=False)
     else:
         print_summary(app.console, result)
+        print_policy_failures(app.console, result)
 
 
 def register(app: typer.Typer) -> None:

@@ -25,6 +25,12 @@ PLAN_JSON = typer.Option(
     "--plan-json",
     help="Also keep each unit's `tofu show -json` next to its saved plan (tfplan.json).",
 )
+POLICY = typer.Option(
+    False,
+    "--policy/--no-policy",
+    help="Check each saved plan with checkov and the Rego policies in policies/ "
+    "(conftest); a failed check exits 1.",
+)
 
 
 def plan_all(
@@ -62,6 +68,7 @@ def plan_all(
     no_preflight: bool = NO_PREFLIGHT,
     summary_md: Path | None = SUMMARY_MD,
     plan_json: bool = PLAN_JSON,
+    policy: bool = POLICY,
 ) -> None:
     """Plan every unit (terragrunt run --all plan) and show what each would change.
 
@@ -71,14 +78,18 @@ def plan_all(
     and identity. Plans (with --plan-json also their `tofu show -json`) and per-unit logs
     are kept in .platformctl/runs/<timestamp>-plan/. The summary gives, per unit, resources
     to add / change / replace / destroy and whether the plan used mock outputs of a
-    dependency that has no state yet. Exit 0 when every unit planned, 1 when any failed (or
-    the preflight did), 130 on Ctrl-C.
+    dependency that has no state yet. With --policy each saved plan is also checked
+    (checkov's plan checks, conftest with policies/; see docs/policies.md), the result is
+    recorded beside the plan and shown per unit. Exit 0 when every unit planned (and
+    passed its checks), 1 when any failed (or the preflight did), 130 on Ctrl-C.
 
     Examples:
 
       platformctl plan-all --org ExampleOrg --env sandbox
 
       platformctl plan-all --org ExampleOrg --json --summary-md plan.md
+
+      platformctl plan-all --org ExampleOrg --env dev --policy
 
       platformctl plan-all --org ExampleOrg --changed --base origin/main --dry-run
     """
@@ -98,6 +109,7 @@ def plan_all(
         no_preflight=no_preflight,
         summary_md=summary_md,
         plan_json=plan_json,
+        policy=policy,
     )
     code = run(ctx.obj, args)
     if code:

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from platformctl.cli.context import AppContext, ConsoleReporter, warn_support_status
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from platformctl.run.results import RunResult
 
 
 @dataclass(frozen=True)
@@ -22,6 +28,7 @@ class PlanAllArgs:
     no_preflight: bool = False
     summary_md: Path | None = None
     plan_json: bool = False
+    policy: bool = False
 
 
 def plan_all(app: AppContext, args: PlanAllArgs) -> int:
@@ -53,6 +60,7 @@ def plan_all(app: AppContext, args: PlanAllArgs) -> int:
         progress=LiveUnits(lambda: app.err),
         changed=args.changed,
         changed_base=args.base,
+        policy=args.policy,
     )
     if args.dry_run:
         return 0
@@ -68,8 +76,30 @@ def plan_all(app: AppContext, args: PlanAllArgs) -> int:
         app.console.out(dumps(document), highlight=False)
     else:
         print_summary(app.console, result)
+        print_policy_failures(app.console, result)
     if result.interrupted:
         raise Interrupted(
             f"Interrupted ({signals.describe()}); the logs and summary are in {result.run_dir}."
         )
     return 0 if result.ok else 1
+
+
+def print_policy_failures(console: Console, result: RunResult) -> None:
+    """Each failed policy check under the summary table, then the run's errors about them."""
+    from rich.text import Text
+
+    from platformctl.run.policy import policy_of
+
+    for env in result.environments:
+        for unit in env.units:
+            checked = policy_of(unit)
+            if checked is None or checked.passed:
+                continue
+            console.print(Text(f"\n{env.env}/{unit.name}: policy checks failed:", style="bold red"))
+            for finding in checked.findings:
+                console.print(
+                    Text(f"  {finding.tool} {finding.rule}: {finding.message}"), highlight=False
+                )
+    for error in result.errors:
+        if "policy check" in error:
+            console.print(Text(error, style="bold red"), highlight=False)

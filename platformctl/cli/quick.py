@@ -2,7 +2,7 @@
 
 plan-all is the command people and CI run most, and on a sub-second `terragrunt run --all
 plan` Typer's import alone is a fifth of what platformctl may add. This reader knows
-plan-all's options exactly (tests/core/test_quick.py holds them against the Typer command,
+plan-all's options exactly (tests/cli/test_quick.py holds them against the Typer command,
 name by name and value by value) and takes only invocations whose meaning is certain:
 long options, spelled in full, each at most once, with plain values. Anything else (help,
 an unknown, abbreviated, repeated or attached option, a value Typer would refuse or
@@ -33,6 +33,7 @@ class Opt:
     names: tuple[str, ...]
     param: str
     kind: str  # "flag", "text", "count" (an int >= 1) or "file" (a path, not a directory)
+    off: tuple[str, ...] = ()  # the names of a flag that set it to False (--no-…)
 
 
 ROOT_OPTIONS = (Opt(("--verbose", "-v"), "verbose", "flag"),)
@@ -47,6 +48,7 @@ PLAN_ALL_OPTIONS = (
     Opt(("--no-preflight",), "no_preflight", "flag"),
     Opt(("--summary-md",), "summary_md", "file"),
     Opt(("--plan-json",), "plan_json", "flag"),
+    Opt(("--policy", "--no-policy"), "policy", "flag", off=("--no-policy",)),
 )
 _COUNT = re.compile(r"[1-9][0-9]{0,5}")
 
@@ -95,7 +97,7 @@ def _options(words: Sequence[str], table: Sequence[Opt]) -> dict[str, Any] | Non
         if opt.kind == "flag":
             if attached:
                 return None
-            values[opt.param] = True
+            values[opt.param] = name not in opt.off
             i += 1
             continue
         if not attached:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 _STYLES = {
     "waiting": "dim",
     "running": "bold cyan",
+    "retrying": "bold yellow",
     "done": "green",
     "failed": "bold red",
     "skipped": "yellow",
@@ -100,6 +101,8 @@ class LiveUnits:
             now = time.monotonic()
             if state == "running":
                 self.started.setdefault(unit, now)
+            if state in ("running", "retrying"):
+                self.ended.pop(unit, None)
             elif state in ("done", "failed", "skipped"):
                 self.ended[unit] = now
             self.states[unit] = state
@@ -126,6 +129,10 @@ def summary_table(result: RunResult) -> Group:
     parts: list[Table | Text] = []
     for env in result.environments:
         table = Table(title=f"{env.env} ({env.region})", title_justify="left")
+        # The retries column appears only when a transient error made terragrunt run again.
+        retried = any(u.retries for u in env.units)
+        # The policy column appears only when the plans were checked (--policy).
+        checked = any(getattr(u, "policy", None) for u in env.units)
         for column in (
             "unit",
             "status",
@@ -135,6 +142,8 @@ def summary_table(result: RunResult) -> Group:
             "destroy",
             "duration",
             "mock outputs",
+            *(("retries",) if retried else ()),
+            *(("policy",) if checked else ()),
         ):
             table.add_column(
                 column,
@@ -152,6 +161,8 @@ def summary_table(result: RunResult) -> Group:
                 str(unit.destroy),
                 f"{unit.duration_s:.1f}s",
                 Text("yes ⚠", style="yellow") if unit.used_mock_outputs else Text("no"),
+                *((Text(retry_label(unit.retries), style="yellow"),) if retried else ()),
+                *((policy_label(unit),) if checked else ()),
             )
         if not env.units:
             parts.append(Text(f"{env.env}: no units in scope.", style="dim"))
@@ -177,6 +188,21 @@ def summary_table(result: RunResult) -> Group:
     if result.run_dir:
         parts.append(Text(f"Run directory: {result.run_dir}", style="dim"))
     return Group(*parts)
+
+
+def retry_label(retries: int) -> str:
+    """How a unit's retries read in the summaries ("" when it needed none)."""
+    return f"retried {retries}×" if retries else ""
+
+
+def policy_label(unit: object) -> Text:
+    """A unit's policy check as the summary table shows it (run.results.PolicyResult)."""
+    from rich.text import Text
+
+    policy = getattr(unit, "policy", None)
+    if policy is None:
+        return Text("—", style="dim")
+    return Text(policy.describe(), style="green" if policy.passed else "bold red")
 
 
 def print_summary(console: Console, result: RunResult) -> None:

@@ -25,7 +25,9 @@ from platformctl.run.phase import (
     UnitProgress,
     run_phase,
 )
+from platformctl.run.policy import Checkers
 from platformctl.run.results import (
+    ALLOW_FLAG,
     APPLIED,
     FAILED,
     NO_CHANGES,
@@ -90,14 +92,23 @@ def deploy(
     approve: Approve,
     with_dependencies: bool = False,
     progress: UnitProgress | None = None,
+    policy: bool = False,
+    allow_policy_failures: bool = False,
 ) -> RunResult:
     """Plan the stage (and, with_dependencies, the units it depends on), ask, then apply.
 
     Applies level by level, exactly the saved plans; a unit planned against mock outputs
     or whose dependencies were applied in this run is planned again first. After each
-    applied unit its post-install steps run.
+    applied unit its post-install steps run. With `policy` every saved plan is checked
+    (platformctl.run.policy) and the result recorded beside it; a plan whose check failed
+    is not applied unless `allow_policy_failures`.
     """
+    from platformctl.run import policy as policy_mod
+
     progress = progress or NoProgress()
+    checkers = policy_mod.checkers(root) if policy and not opts.dry_run else None
+    if policy:
+        opts = replace(opts, plan_json=True)  # the checks read each plan's JSON document
     early, tools, run, ctx = open_single_env(
         root, platform, org, env_name, "deploy", reporter=reporter, opts=opts
     )
@@ -128,6 +139,8 @@ def deploy(
             )
         )
         reporter.info(commands[-1])
+        if policy:
+            reporter.step(policy_mod.describe_checks(checkers))
         reporter.step("show the summary and ask for confirmation (unless --yes)")
         for i, level in enumerate(levels):
             reporter.step(
@@ -187,12 +200,21 @@ def deploy(
                     f"{', '.join(sorted(set(deps)))}, which has no state yet.",
                     hint=f"deploy {deps[0]} first, or pass --with-dependencies.",
                 )
+            refused = False
+            if checkers is not None:
+                reporter.step(f"{name}: policy checks of the saved plans")
+                policy_mod.check_units(checkers, first_plans, ctx.results)
+                refused = not _policy_gate(
+                    ctx, scope, first_plans, allow=allow_policy_failures, reporter=reporter
+                )
             summary = RunResult(org.name, "deploy", str(run.path), (ctx.result(scope),))
-            if not any(planned[u].status == PLANNED for u in scope):
+            if refused:
+                pass
+            elif not any(planned[u].status == PLANNED for u in scope):
                 reporter.info("Nothing to apply: every unit is up to date.")
             elif not approve(summary):
                 aborted = True
-            if not aborted:
+            if not aborted and not refused:
                 interrupted = _apply_levels(
                     root=root,
                     org=org,
@@ -205,10 +227,17 @@ def deploy(
                     progress=progress,
                     reporter=reporter,
                     approve=approve,
+                    checkers=checkers,
+                    allow_policy_failures=allow_policy_failures,
                 )
         # An applied stage had its post-install steps right after its apply; an
         # unchanged one gets them here (kubeconfig, health gates are still wanted).
-        if not interrupted and not aborted and ctx.results[stage].status == NO_CHANGES:
+        if (
+            not interrupted
+            and not aborted
+            and not ctx.errors
+            and ctx.results[stage].status == NO_CHANGES
+        ):
             failure = run_post_install(root, org, ctx.env, stage, reporter, opts)
             if failure:
                 ctx.errors.append(failure)
@@ -234,9 +263,13 @@ def _apply_levels(
     progress: UnitProgress,
     reporter: Reporter,
     approve: Approve,
+    checkers: Checkers | None = None,
+    allow_policy_failures: bool = False,
 ) -> bool:
     """Apply level by level; returns True when interrupted."""
     import shutil
+
+    from platformctl.run import policy as policy_mod
 
     applied: set[str] = set()
     total = len(levels) + 1
@@ -268,10 +301,22 @@ def _apply_levels(
             for unit in stale:
                 before = ctx.results[unit]
                 ctx.results[unit] = replace(
-                    replanned[unit], duration_s=before.duration_s + replanned[unit].duration_s
+                    replanned[unit],
+                    duration_s=before.duration_s + replanned[unit].duration_s,
+                    retries=before.retries + replanned[unit].retries,
                 )
             if outcome.interrupted:
                 return True
+            if checkers is not None:
+                checked = {u: ctx.results[u] for u in stale}
+                policy_mod.check_units(checkers, plans, checked)
+                ctx.results.update(checked)
+                if not _policy_gate(
+                    ctx, stale, plans, allow=allow_policy_failures, reporter=reporter
+                ):
+                    for unit in stale:
+                        ctx.results[unit] = replace(ctx.results[unit], status=SKIPPED)
+                    return False
             still_mocked = [u for u in stale if ctx.results[u].used_mock_outputs]
             if still_mocked:
                 raise OperationError(
@@ -296,6 +341,13 @@ def _apply_levels(
         if not to_apply:
             continue
         assert not any(ctx.results[u].used_mock_outputs for u in to_apply)
+        for unit in to_apply:
+            recorded = policy_mod.recorded(plans / unit)
+            if recorded is not None and not recorded.passed and not recorded.allowed:
+                raise OperationError(
+                    f"The saved plan of {unit} failed its policy checks; refusing to apply it.",
+                    hint=f"pass {ALLOW_FLAG} to apply it anyway.",
+                )
         reporter.step(f"[{i + 2}/{total}] {ctx.env.name}: apply {', '.join(to_apply)}")
         outcome = run_phase(
             tools=tools,
@@ -321,6 +373,7 @@ def _apply_levels(
                 status=status,
                 duration_s=before.duration_s + outcome.durations.get(unit, 0.0),
                 error_tail=outcome.tails.get(unit, "") if status == FAILED else "",
+                retries=before.retries + outcome.retries.get(unit, 0),
             )
             if status == APPLIED:
                 applied.add(unit)
@@ -333,3 +386,37 @@ def _apply_levels(
                     ctx.errors.append(failure)
                     return False
     return False
+
+
+def _policy_gate(
+    ctx: EnvState, units: Sequence[str], plans: Path, *, allow: bool, reporter: Reporter
+) -> bool:
+    """Whether the checked plans of `units` may be applied; a refusal is one of ctx.errors.
+
+    With `allow`, each failed check is recorded as allowed beside its plan and named.
+    """
+    from platformctl.run.policy import policy_of, record, with_policy
+
+    failing = []
+    for unit in units:
+        checked = policy_of(ctx.results[unit])
+        if ctx.results[unit].status == PLANNED and checked is not None and not checked.passed:
+            failing.append((unit, checked))
+    if not failing:
+        return True
+    names = ", ".join(unit for unit, _ in failing)
+    if not allow:
+        ctx.errors.append(
+            f"Refused to apply {names}: the plan failed its policy checks "
+            f"({ALLOW_FLAG} applies it anyway)."
+        )
+        return False
+    for unit, checked in failing:
+        allowed = checked.allow()
+        record(plans / unit, allowed)
+        ctx.results[unit] = with_policy(ctx.results[unit], allowed)
+        reporter.warn(
+            f"{unit}: applying a plan that failed {len(checked.findings)} policy check(s) "
+            f"({ALLOW_FLAG})."
+        )
+    return True

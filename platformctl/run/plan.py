@@ -50,6 +50,7 @@ def plan_all(
     progress: UnitProgress | None = None,
     changed_base: str | None = None,
     changed: bool = False,
+    policy: bool = False,
 ) -> RunResult:
     """Plan every unit of each selected environment (one environment after another).
 
@@ -57,7 +58,8 @@ def plan_all(
     opts.plan_json); the result gives per-unit counts, read from the saved plans, and
     whether the plan used mock outputs. Terragrunt starts as soon as its command line
     is known: the messages before it are shown once it runs, and the preflight runs
-    beside it (platformctl.run.overlap).
+    beside it (platformctl.run.overlap). With `policy`, each saved plan is checked
+    (platformctl.run.policy) and a failed check fails the run.
     """
     from platformctl.run.overlap import Held
 
@@ -73,6 +75,7 @@ def plan_all(
             changed_base=changed_base,
             changed=changed,
             on_exec=held.release,
+            policy=policy,
         )
 
 
@@ -88,8 +91,16 @@ def _plan_all(
     changed_base: str | None,
     changed: bool,
     on_exec: Callable[[], None],
+    policy: bool = False,
 ) -> RunResult:
+    from dataclasses import replace
+
+    from platformctl.run import policy as policy_mod
     from platformctl.run.overlap import PreflightBeside
+
+    checkers = policy_mod.checkers(root) if policy and not opts.dry_run else None
+    if policy:
+        opts = replace(opts, plan_json=True)  # the checks read each plan's JSON document
 
     selected = platform.select(env_name)
     env_names = [e.name for e in selected]
@@ -99,6 +110,12 @@ def _plan_all(
     def can_start() -> None:  # the sandbox (for a sandbox environment) and the tools
         for env in selected:
             environment_for(root, env, opts)
+            if env.account_id and opts.preflight and not opts.dry_run:
+                # The wrong account stops the run before terragrunt starts (the
+                # preflight beside terragrunt would only interrupt it).
+                from platformctl.aws.preflight import guard_account
+
+                guard_account(root, org, env, reporter)
         found.append(resolve_tools(root, dry_run=opts.dry_run))
 
     def before_writes() -> None:  # a stale live/ is rewritten only once the preflight passed
@@ -161,6 +178,8 @@ def _plan_all(
                 )
                 commands.append(describe(inv))
                 reporter.info(commands[-1])
+                if policy:
+                    reporter.info(policy_mod.describe_checks(checkers))
         return RunResult(org.name, "plan", "", (), dry_run=True, commands=tuple(commands))
 
     assert run is not None
@@ -186,7 +205,7 @@ def _plan_all(
                 on_exec()
                 pf.start(child)
 
-            outcome, results, _ = plan_units(
+            outcome, results, plans = plan_units(
                 tools=tools,
                 ctx=ctx,
                 run=run,
@@ -197,6 +216,14 @@ def _plan_all(
                 on_start=started,
             )
             ctx.results.update(results)
+            if checkers is not None and not outcome.interrupted:
+                reporter.step(f"{ctx.env.name}: policy checks of the saved plans")
+                try:
+                    ctx.errors += policy_mod.check_units(checkers, plans, ctx.results)
+                except PlatformctlError as exc:
+                    ctx.errors.append(exc.message)
+                    finish(run, _plan_result(org, run, [*out, ctx.result(units)], envs), envs)
+                    raise
             out.append(ctx.result(units))
             try:
                 beside.finish(wait=not outcome.interrupted)

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from platformctl.run.planreport import PlanCounts
 
@@ -157,3 +159,35 @@ def read_counts(path: Path) -> PlanCounts:
     except (OSError, KeyError, zipfile.BadZipFile) as exc:
         raise PlanFileError(f"{path}: {exc}") from exc
     return count_plan(data)
+
+
+# The policy check of a saved plan (platformctl.run.policy), kept beside it (tfplan.tfplan)
+# so that the apply of that plan can refuse it later, in the same run or after the plan
+# was copied.
+POLICY_FILE = "policy.json"
+
+
+def write_policy(plan_dir: Path, document: Mapping[str, Any]) -> Path:
+    """Record the policy check (its JSON document) of the plan saved in `plan_dir`."""
+    import json
+
+    from platformctl.fsutil import write_atomic
+
+    path = plan_dir / POLICY_FILE
+    write_atomic(path, json.dumps(document, indent=2) + "\n")
+    return path
+
+
+def read_policy(plan_dir: Path) -> dict[str, Any] | None:
+    """The recorded policy check of the plan in `plan_dir`, or None when it was not checked."""
+    import json
+
+    try:
+        data = json.loads((plan_dir / POLICY_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise PlanFileError(f"{plan_dir / POLICY_FILE}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise PlanFileError(f"{plan_dir / POLICY_FILE}: not a policy record")
+    return data

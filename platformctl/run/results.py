@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
+
+ALLOW_FLAG = "--allow-policy-failures"
 
 # Final statuses of a unit in a result document.
 PLANNED, NO_CHANGES, FAILED, SKIPPED, APPLIED, DESTROYED = (
@@ -18,6 +21,67 @@ OK_STATUSES = frozenset({PLANNED, NO_CHANGES, APPLIED, DESTROYED})
 
 
 @dataclass(frozen=True)
+class Finding:
+    """One failed check: which tool, which rule, on which resource, and why."""
+
+    tool: str  # "checkov" or "conftest"
+    rule: str
+    resource: str
+    message: str
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "tool": self.tool,
+            "rule": self.rule,
+            "resource": self.resource,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class PolicyResult:
+    """The policy check of one unit's plan. `allowed`: applied anyway (--allow-policy-failures)."""
+
+    findings: tuple[Finding, ...] = ()
+    tools: tuple[str, ...] = ()
+    allowed: bool = False
+
+    @property
+    def passed(self) -> bool:
+        return not self.findings
+
+    def describe(self) -> str:
+        if self.passed:
+            return "passed"
+        return f"failed ({len(self.findings)})" + (
+            f", allowed by {ALLOW_FLAG}" if self.allowed else ""
+        )
+
+    def allow(self) -> PolicyResult:
+        """The same result, applied anyway (--allow-policy-failures)."""
+        return replace(self, allowed=True)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "tools": list(self.tools),
+            "allowed": self.allowed,
+            "failures": [f.to_json() for f in self.findings],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PolicyResult:
+        return cls(
+            findings=tuple(
+                Finding(str(f["tool"]), str(f["rule"]), str(f["resource"]), str(f["message"]))
+                for f in data.get("failures", [])
+            ),
+            tools=tuple(str(t) for t in data.get("tools", [])),
+            allowed=bool(data.get("allowed", False)),
+        )
+
+
+@dataclass(frozen=True)
 class UnitResult:
     name: str
     status: str
@@ -29,8 +93,11 @@ class UnitResult:
     used_mock_outputs: bool = False
     log: str = ""
     error_tail: str = ""
+    retries: int = 0  # times terragrunt ran a command again after a transient error
+    policy: PolicyResult | None = None  # the policy check of its saved plan (plan-all --policy)
 
     def to_json(self) -> dict[str, Any]:
+        policy = {} if self.policy is None else {"policy": self.policy.to_json()}
         return {
             "name": self.name,
             "status": self.status,
@@ -42,6 +109,8 @@ class UnitResult:
             "used_mock_outputs": self.used_mock_outputs,
             "log": self.log,
             "error_tail": self.error_tail,
+            "retries": self.retries,
+            **policy,
         }
 
 

@@ -243,6 +243,20 @@ CATALOG: dict[str, ToolSpec] = {
             pip_module="checkov.main",
         ),
         ToolSpec(
+            "conftest",
+            "conftest",
+            ("--version",),
+            r"Conftest: v?(\d+\.\d+\.\d+\S*)",
+            False,
+            "checks the saved plans against the Rego policies in policies/",
+            go=GoBuild(
+                "github.com/open-policy-agent/conftest",
+                ".",
+                "install",
+                ("-X github.com/open-policy-agent/conftest/internal/version.Version={version}",),
+            ),
+        ),
+        ToolSpec(
             "kube-apiserver",
             "kube-apiserver",
             ("--version",),

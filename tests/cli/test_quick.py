@@ -71,6 +71,8 @@ def test_the_option_table_is_the_typer_commands() -> None:
         ["plan-all", "--parallelism=12", "--dry-run", "--changed", "--base", "origin/main"],
         ["plan-all", "--changed", "--base=HEAD~1", "--summary-md", "plan.md", "--org", "a=b"],
         ["plan-all", "--summary-md=out/plan.md", "--env=sandbox", "--org", "Ünïcode"],
+        ["plan-all", "--org", "ExampleOrg", "--policy"],
+        ["plan-all", "--no-policy", "--json"],
     ],
 )
 def test_what_it_reads_is_what_typer_reads(argv: list[str]) -> None:
@@ -95,6 +97,7 @@ def test_what_it_reads_is_what_typer_reads(argv: list[str]) -> None:
         ["plan-all", "-esandbox"],  # attached short option
         ["plan-all", "--or", "x"],  # abbreviated
         ["plan-all", "--json=1"],
+        ["plan-all", "--policy", "--no-policy"],  # repeated: click keeps the last
         ["plan-all", "extra"],
         ["plan-all", "--", "--org"],
         ["plan-all", "--parallelism", "0"],
