@@ -2,7 +2,8 @@
 
 `aws_checks` gives doctor its AWS rows (quick, offline-safe: short timeouts, one
 attempt, an 'error' row instead of an exception). `preflight` is what plan/deploy call
-before running terragrunt: it fails on bad credentials and offers to bootstrap a
+before running terragrunt: it fails on bad credentials or another account than the
+environment's account_id, and offers to bootstrap a
 missing or incomplete state bucket. A pass is remembered for a few minutes
 (platformctl.aws.preflight_memo), so a run right after another one needs no AWS round trip
 (and no boto3 import).
@@ -114,6 +115,34 @@ def aws_checks(root: Path, org: str | None, env: str | None) -> tuple[Check, ...
     return tuple(checks)
 
 
+def check_account(env: Environment, identity: Identity) -> None:
+    """Refuse (UsageError) an identity outside the account platform.toml names for `env`."""
+    if env.account_id and identity.account != env.account_id:
+        raise UsageError(
+            f"Environment {env.name} lives in AWS account {env.account_id}, but platformctl "
+            f"would act in account {identity.account} as {identity.arn}; use credentials of "
+            f"account {env.account_id} (or a role_arn there that they may assume)."
+        )
+
+
+def guard_account(root: Path, org: Org, env: Environment, reporter: Reporter) -> None:
+    """Before anything acts for `env`: refuse credentials of another account than its account_id.
+
+    Costs nothing without account_id, or after a preflight pass minutes ago for the same
+    endpoint, identity and account (platformctl.aws.preflight_memo); else one STS call
+    (AssumeRole first when role_arn is set).
+    """
+    if not env.account_id:
+        return
+    from platformctl.aws.preflight_memo import recently_passed
+
+    if recently_passed(root, org, env):
+        return
+    identity = caller_identity(aws_target(root, env))
+    check_account(env, identity)
+    reporter.info(f"{env.name}: AWS account {identity.account} as {identity.arn}")
+
+
 @dataclass(frozen=True)
 class PreflightResult:
     env: str
@@ -132,7 +161,8 @@ def preflight(
 ) -> PreflightResult:
     """Check credentials and the state bucket before terragrunt runs.
 
-    Bad or missing credentials raise UsageError; an unreachable endpoint raises
+    Bad or missing credentials, and credentials of another account than the environment's
+    account_id, raise UsageError; an unreachable endpoint raises
     OperationError. A missing bucket must be bootstrapped: `ask(question)` decides, and
     a "no" raises OperationError. An existing bucket missing some protection is offered
     the same fix; a "no" there is a warning only.
@@ -140,6 +170,7 @@ def preflight(
     target = aws_target(root, env)
     reporter.step(f"{env.name}: preflight (credentials, state bucket)")
     identity = caller_identity(target)
+    check_account(env, identity)
     reporter.info(f"AWS account {identity.account} as {identity.arn}")
     bucket = state_bucket(org, env)
     state = bucket_state(target, bucket)

@@ -1,7 +1,7 @@
 """The preflight's memory: a pass is remembered for a few minutes per endpoint and identity.
 
 The key is a digest of everything that decides where the preflight's calls go and as
-whom: the org, environment and state bucket, the sandbox's endpoint and credentials (for
+whom: the org, environment and state bucket, the account and role platform.toml names, the sandbox's endpoint and credentials (for
 a sandbox environment), every AWS_* variable and the shared credential files' identity
 (path, mtime, size). Secrets enter it only hashed. A run right after another one with
 the same key needs no AWS round trip, and imports neither boto3 nor platformctl.aws.session: this
@@ -36,6 +36,9 @@ _CREDENTIAL_FILES = (
 def key(root: Path, org: Org, env: Environment) -> str:
     """A digest of where the preflight's calls go and as whom (UsageError: no sandbox)."""
     parts = [org.name, env.name, env.region, state_bucket(org, env)]
+    # A pass also proved the account: it is remembered for this account and role only.
+    parts += [env.account_id, env.role_arn, env.session_name]
+    parts.append(hashlib.sha256(env.external_id.encode()).hexdigest())
     if env.sandbox:
         from platformctl.sandbox.registry import sandbox_env
 

@@ -14,7 +14,7 @@ import functools
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from platformctl.errors import OperationError, UsageError
@@ -45,25 +45,20 @@ class AwsTarget:
     read_timeout: float = 30.0
     max_attempts: int = 3
     label: str = "AWS"
+    # The role every call assumes first (STS AssumeRole with the caller's credentials);
+    # "" calls with the caller's credentials themselves.
+    role_arn: str = ""
+    external_id: str = ""
+    session_name: str = ""
 
     def short(self) -> AwsTarget:
         """The same target with timeouts fit for a quick, offline-safe check (doctor)."""
-        return AwsTarget(
-            self.region,
-            self.endpoint,
-            self.access_key,
-            self.secret_key,
-            connect_timeout=2.0,
-            read_timeout=5.0,
-            max_attempts=1,
-            label=self.label,
-        )
+        return replace(self, connect_timeout=2.0, read_timeout=5.0, max_attempts=1)
 
 
 def client_for(target: AwsTarget, service: str) -> Any:
     # Clients are reused while nothing they read from the environment changes.
-    aws_vars = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_")))
-    return _cached_client(target, service, aws_vars)
+    return _cached_client(target, service, _aws_vars())
 
 
 @functools.lru_cache(maxsize=32)
@@ -72,24 +67,66 @@ def _cached_client(target: AwsTarget, service: str, aws_vars: tuple[tuple[str, s
     return new_client(target, service)
 
 
+DEFAULT_SESSION_NAME = "platformctl"
+
+
 def new_client(target: AwsTarget, service: str) -> Any:
     import boto3
-    from botocore.config import Config
 
     with translate(target, "start an AWS session"):
-        session = boto3.Session(
-            aws_access_key_id=target.access_key,
-            aws_secret_access_key=target.secret_key,
-            region_name=target.region,
-        )
-    config = Config(
+        if target.role_arn:
+            key, secret, token = _assumed(target, _aws_vars())
+            session = boto3.Session(
+                aws_access_key_id=key,
+                aws_secret_access_key=secret,
+                aws_session_token=token,
+                region_name=target.region,
+            )
+        else:
+            session = boto3.Session(
+                aws_access_key_id=target.access_key,
+                aws_secret_access_key=target.secret_key,
+                region_name=target.region,
+            )
+    with translate(target, f"create a {service} client"):
+        return session.client(service, endpoint_url=target.endpoint, config=_config(target))
+
+
+def _aws_vars() -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_")))
+
+
+@functools.lru_cache(maxsize=8)
+def _assumed(target: AwsTarget, aws_vars: tuple[tuple[str, str], ...]) -> tuple[str, str, str]:
+    """Credentials of target.role_arn, assumed once per process (they last an hour)."""
+    del aws_vars  # part of the cache key only
+    import boto3
+
+    caller = boto3.Session(
+        aws_access_key_id=target.access_key,
+        aws_secret_access_key=target.secret_key,
+        region_name=target.region,
+    ).client("sts", endpoint_url=target.endpoint, config=_config(target))
+    args: dict[str, str] = {
+        "RoleArn": target.role_arn,
+        "RoleSessionName": target.session_name or DEFAULT_SESSION_NAME,
+    }
+    if target.external_id:
+        args["ExternalId"] = target.external_id
+    with translate(target, f"assume the role {target.role_arn}"):
+        reply = caller.assume_role(**args)["Credentials"]
+    return reply["AccessKeyId"], reply["SecretAccessKey"], reply["SessionToken"]
+
+
+def _config(target: AwsTarget) -> Any:
+    from botocore.config import Config
+
+    return Config(
         connect_timeout=target.connect_timeout,
         read_timeout=target.read_timeout,
         retries={"max_attempts": target.max_attempts, "mode": "standard"},
         s3={"addressing_style": "path"} if target.endpoint else None,
     )
-    with translate(target, f"create a {service} client"):
-        return session.client(service, endpoint_url=target.endpoint, config=config)
 
 
 def error_code(exc: BaseException) -> str:

@@ -24,7 +24,8 @@ def bootstrap(
     dry_run: bool = options.DryRun,
     as_json: bool = options.Json,
 ) -> None:
-    """Create the state bucket terraform-state-<org>-<region>: versioned, encrypted,
+    """Create the state bucket terraform-state-<org>-<region> (terraform-state-<org>-
+    <account_id>-<region> for an environment that names its account_id): versioned, encrypted,
     public access blocked, TLS-only policy. Locking uses S3 lock files (use_lockfile),
     so there is nothing else to create.
 
@@ -42,12 +43,15 @@ def bootstrap(
     from rich.table import Table
 
     from platformctl.aws.bootstrap import bootstrap as run_bootstrap
+    from platformctl.aws.preflight import guard_account
     from platformctl.model.config import load_platform, resolve_org
 
     app: AppContext = ctx.obj
     the_org = resolve_org(org)
     envs = load_platform(app.root).select(env)
     reporter = ConsoleReporter(app.err)
+    for e in envs:  # every account first: a refusal creates no bucket anywhere
+        guard_account(app.root, the_org, e, reporter)
     results = [
         run_bootstrap(app.root, the_org, e, reporter, dry_run=dry_run, kms_key_id=kms_key)
         for e in envs

@@ -52,6 +52,7 @@ def sweep(
       platformctl sweep --org ExampleOrg --env dev --yes --json
     """
     from platformctl.aws import sweep as sweeping
+    from platformctl.aws.preflight import guard_account
     from platformctl.cli.teardownview import (
         print_sweep_outcome,
         require_terminal,
@@ -63,11 +64,13 @@ def sweep(
     require_terminal(yes, dry_run, "sweep")
     the_org = resolve_org(org)
     environment = load_platform(app.root).get(env)
+    reporter = ConsoleReporter(app.err)
+    guard_account(app.root, the_org, environment, reporter)
     result = sweeping.sweep(
         app.root,
         the_org,
         environment,
-        reporter=ConsoleReporter(app.err),
+        reporter=reporter,
         confirm=sweep_confirmation(app.err, yes, "Still tagged"),
         options=sweeping.SweepOptions(dry_run=dry_run, retry_seconds=timeout),
     )

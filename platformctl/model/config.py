@@ -54,6 +54,13 @@ _PRINCIPAL_RE = re.compile(
     r"arn:(aws[a-z-]*):iam::[0-9]{12}:(?:role|user)/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}"
 )
 _ZONE_ID_RE = re.compile(r"Z[A-Z0-9]{1,31}")
+_ACCOUNT_ID_RE = re.compile(r"[0-9]{12}")
+_ROLE_ARN_RE = re.compile(
+    r"arn:(aws[a-z-]*):iam::([0-9]{12}):role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}", re.ASCII
+)
+# What STS accepts for AssumeRole's ExternalId and RoleSessionName.
+_EXTERNAL_ID_RE = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
+_SESSION_NAME_RE = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
 
 FEATURES = (
     "kiali",
@@ -167,6 +174,13 @@ class Environment:
     # EKS support policy of the cluster version (upgrade_policy); a sandbox ignores it (the
     # AWS emulator has no upgrade policy).
     support_type: str = "STANDARD"
+    # The AWS account the environment lives in ("": the account of the caller's
+    # credentials), and the role platformctl, terragrunt and OpenTofu assume there ("": act
+    # with the caller's own credentials).
+    account_id: str = ""
+    role_arn: str = ""
+    external_id: str = ""
+    session_name: str = ""
 
     def switched_on(self, switch: str) -> bool:
         """Whether what `switch` turns on runs here: "" always, "dns" with a hosted zone,
@@ -197,11 +211,20 @@ class Environment:
 
 
 @dataclass(frozen=True)
+class Retries:
+    """[retries]: how often terragrunt runs a unit's command after a transient error, and the pause."""
+
+    max_attempts: int = 3  # every attempt, the first included
+    sleep_interval_sec: int = 10
+
+
+@dataclass(frozen=True)
 class Platform:
     """Every environment of platform.toml, in file order, and the GitOps repository."""
 
     environments: tuple[Environment, ...] = field(default_factory=tuple)
     github_repository: str | None = None
+    retries: Retries = field(default_factory=Retries)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -283,7 +306,11 @@ def load_platform(root: Path) -> Platform:
 
 def parse_platform(data: Mapping[str, Any]) -> Platform:
     """Validate a decoded platform document (the [[environments]] list)."""
-    _only_keys("platform.toml", data, {"environments", "github_repository", "extra_instance_types"})
+    _only_keys(
+        "platform.toml",
+        data,
+        {"environments", "github_repository", "extra_instance_types", "retries"},
+    )
     repository = data.get("github_repository")
     if repository is not None and not validate.github_repository(repository):
         raise UsageError(
@@ -308,7 +335,29 @@ def parse_platform(data: Mapping[str, Any]) -> Platform:
     from platformctl.model.eks_rules import check_environments
 
     check_environments(envs, _extra_instance_types(data.get("extra_instance_types", [])))
-    return Platform(envs, repository)
+    return Platform(envs, repository, _parse_retries(data.get("retries", {})))
+
+
+def _parse_retries(raw: Any) -> Retries:
+    """[retries]: bounded, so a persistent error still fails within minutes."""
+    if not isinstance(raw, Mapping):
+        raise UsageError(
+            "platform.toml: retries must be a table ([retries] with max_attempts and "
+            "sleep_interval_sec)."
+        )
+    _only_keys("retries", raw, {"max_attempts", "sleep_interval_sec"})
+    default = Retries()
+    return Retries(
+        max_attempts=_bounded(
+            "retries.max_attempts", raw.get("max_attempts", default.max_attempts), 1, 10
+        ),
+        sleep_interval_sec=_bounded(
+            "retries.sleep_interval_sec",
+            raw.get("sleep_interval_sec", default.sleep_interval_sec),
+            0,
+            300,
+        ),
+    )
 
 
 def _extra_instance_types(raw: Any) -> tuple[str, ...]:
@@ -378,6 +427,10 @@ def _parse_environment(index: int, raw: Any) -> Environment:
             "log_retention_days",
             "dns",
             "support_type",
+            "account_id",
+            "role_arn",
+            "external_id",
+            "session_name",
         },
     )
     region = raw.get("region")
@@ -405,6 +458,7 @@ def _parse_environment(index: int, raw: Any) -> Environment:
     sandbox = _typed(f"{where}.sandbox", raw.get("sandbox", False), bool, "true or false")
     chart_repository = _parse_chart_repository(f"{where}.chart_repository", raw, sandbox)
     features = _parse_features(where, raw.get("features", {}))
+    account_id, role_arn, external_id, session_name = _parse_account(where, raw, region, sandbox)
     return Environment(
         name=name,
         region=region,
@@ -429,7 +483,80 @@ def _parse_environment(index: int, raw: Any) -> Environment:
         support_type=_one_of(
             f"{where}.support_type", raw.get("support_type", "STANDARD"), SUPPORT_TYPES
         ),
+        account_id=account_id,
+        role_arn=role_arn,
+        external_id=external_id,
+        session_name=session_name,
     )
+
+
+def _parse_account(
+    where: str, raw: Mapping[str, Any], region: str, sandbox: bool
+) -> tuple[str, str, str, str]:
+    """(account_id, role_arn, external_id, session_name), "" for each one not given."""
+    account_id = raw.get("account_id", "")
+    if account_id != "" and sandbox:
+        raise UsageError(
+            f"{where}.account_id cannot be set for a sandbox environment: the sandbox acts in "
+            "the local AWS emulator's own account."
+        )
+    if not isinstance(account_id, str) or (account_id and not _ACCOUNT_ID_RE.fullmatch(account_id)):
+        raise UsageError(
+            f"{where}.account_id {quote(account_id)} must be an AWS account ID of 12 digits, "
+            'written as a string such as "111122223333".'
+        )
+    role_arn = raw.get("role_arn", "")
+    if not isinstance(role_arn, str):
+        raise UsageError(
+            f"{where}.role_arn {quote(role_arn)} must be an IAM role ARN string such as "
+            "'arn:aws:iam::111122223333:role/PlatformDeploy'."
+        )
+    external_id, session_name = raw.get("external_id", ""), raw.get("session_name", "")
+    if role_arn:
+        if not account_id:
+            raise UsageError(
+                f"{where}.role_arn needs {where}.account_id: name the account the role belongs to."
+            )
+        match = _ROLE_ARN_RE.fullmatch(role_arn)
+        if match is None:
+            raise UsageError(
+                f"{where}.role_arn {quote(role_arn)} is not an IAM role ARN such as "
+                f"'arn:aws:iam::{account_id}:role/PlatformDeploy'."
+            )
+        partition = next(p for p, regions in REGIONS_BY_PARTITION.items() if region in regions)
+        if match.group(1) != partition:
+            raise UsageError(
+                f"{where}.role_arn {quote(role_arn)} belongs to partition {match.group(1)}, but "
+                f"{region} is in partition {partition}."
+            )
+        if match.group(2) != account_id:
+            raise UsageError(
+                f"{where}.role_arn {quote(role_arn)} is a role of account {match.group(2)}, but "
+                f"{where}.account_id is {account_id}."
+            )
+    for key, value, pattern, rule in (
+        (
+            "external_id",
+            external_id,
+            _EXTERNAL_ID_RE,
+            "2-1224 characters of A-Z, a-z, 0-9 and +=,.@:/-_",
+        ),
+        (
+            "session_name",
+            session_name,
+            _SESSION_NAME_RE,
+            "2-64 characters of A-Z, a-z, 0-9 and +=,.@-_",
+        ),
+    ):
+        if value == "":
+            continue
+        if not role_arn:
+            raise UsageError(
+                f"{where}.{key} needs {where}.role_arn: it is part of assuming the role."
+            )
+        if not isinstance(value, str) or not pattern.fullmatch(value):
+            raise UsageError(f"{where}.{key} {quote(value)} must be {rule}.")
+    return account_id, role_arn, external_id, session_name
 
 
 def _one_of(where: str, value: Any, choices: tuple[str, ...]) -> str:
@@ -619,10 +746,16 @@ def _parse_cidr(where: str, value: Any) -> str:
 def _check_overlaps(envs: tuple[Environment, ...]) -> None:
     for i, a in enumerate(envs):
         for b in envs[i + 1 :]:
+            # Environments that name different accounts never share a network; one that
+            # names none may be in any account.
+            if a.account_id and b.account_id and a.account_id != b.account_id:
+                continue
             if ipaddress.ip_network(a.vpc_cidr).overlaps(ipaddress.ip_network(b.vpc_cidr)):
+                where = f" in account {a.account_id}" if a.account_id == b.account_id != "" else ""
                 raise UsageError(
                     f"environments.{b.name}.vpc_cidr {b.vpc_cidr} overlaps environments.{a.name}.vpc_cidr "
-                    f"{a.vpc_cidr}; give each environment its own range so they can be peered."
+                    f"{a.vpc_cidr}{where}; give each environment of one account its own range so "
+                    "they can be peered."
                 )
 
 

@@ -141,9 +141,20 @@ DERIVED: tuple[DerivedName, ...] = (
 )
 
 
-def check(org: str, env: str, region: str) -> None:
+# The state bucket of an environment that names its account_id (every account ID has 12
+# digits): unique per account and region. Without account_id it keeps its old name.
+ACCOUNT_STATE_BUCKET = DerivedName(
+    "the S3 state bucket",
+    "platformctl/model/naming.py",
+    "terraform-state-{org.name}-{env.account_id}-{env.region}",
+    lambda o, e, r: f"terraform-state-{o}-{'0' * 12}-{r}",
+    63,
+)
+
+
+def check(org: str, env: str, region: str, *, with_account: bool = False) -> None:
     """Raise UsageError naming the first derived name that would exceed its AWS limit."""
-    for item in DERIVED:
+    for item in (*DERIVED, ACCOUNT_STATE_BUCKET) if with_account else DERIVED:
         name = item.build(org, env, region)
         if len(name) > item.limit:
             raise UsageError(
@@ -158,6 +169,9 @@ HELM_READERS_GROUP = "platformctl:helm-release-readers"
 
 
 def state_bucket(org: Org, env: Environment) -> str:
+    """terraform-state-<org>[-<account_id>]-<region>: the account only when platform.toml names it."""
+    if env.account_id:
+        return f"terraform-state-{org.name}-{env.account_id}-{env.region}"
     return f"terraform-state-{org.name}-{env.region}"
 
 
@@ -166,7 +180,7 @@ def resource_names(org: Org, env: Environment) -> dict[str, str]:
 
     Raises UsageError when the org and environment names are too long for any of them.
     """
-    check(org.name, env.name, env.region)
+    check(org.name, env.name, env.region, with_account=bool(env.account_id))
     prefix = f"{org.name}-{env.name}"
     return {
         "vpc": f"{prefix}-vpc",

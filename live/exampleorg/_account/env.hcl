@@ -5,5 +5,7 @@ locals {
   env           = "_account"
   sandbox       = false
   aws_endpoint  = ""
+  account_id    = ""
+  assume_role   = {}
   backend_extra = {}
 }

@@ -6,7 +6,10 @@ locals {
   sandbox            = false
   kubernetes_version = "1.35"
   aws_endpoint       = ""
-  backend_extra      = {}
+  # The account of the caller's credentials (platform.toml names no account_id).
+  account_id    = ""
+  assume_role   = {}
+  backend_extra = {}
 
   ingress_service_type = "LoadBalancer"
 

@@ -8,6 +8,8 @@ locals {
 
   # The local AWS emulator (`platformctl sandbox up`); its credentials are fake.
   aws_endpoint = get_env("PLATFORMCTL_AWS_ENDPOINT", "http://127.0.0.1:5000")
+  account_id   = ""
+  assume_role  = {}
   backend_extra = {
     endpoints                   = { s3 = local.aws_endpoint, sts = local.aws_endpoint }
     access_key                  = "sandbox"
