@@ -36,7 +36,12 @@ locals {
     [for workflow in var.main_plan_workflows : "repo:${local.repo}:ref:${local.main_ref}:job_workflow_ref:${local.workflows_path}/${workflow}@${local.main_ref}"],
   )
 
-  state_buckets = [for region in var.regions : "terraform-state-${var.org}-${region}"]
+  # An environment that names its account_id keeps its state in
+  # terraform-state-<org>-<account>-<region>; one that does not, in the older name.
+  state_buckets = flatten([for region in var.regions : [
+    "terraform-state-${var.org}-${region}",
+    "terraform-state-${var.org}-${local.account}-${region}",
+  ]])
 
   tags = merge(var.tags, {
     Organization = var.org
